@@ -1,0 +1,53 @@
+"""Reads of the directory and of who may act for which agency."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
+
+from .models import Agency, AgencyRole, HubRole, HubRoleName, Membership
+
+
+def agency_search(*, query: str = "", active_only: bool = True) -> QuerySet[Agency]:
+    """Return agencies whose Thai or English name, abbreviation or codes contain the query."""
+    agencies = Agency.objects.all()
+    if active_only:
+        agencies = agencies.filter(is_active=True)
+    query = query.strip()
+    if query:
+        agencies = agencies.filter(
+            Q(name_th__icontains=query)
+            | Q(name_en__icontains=query)
+            | Q(abbreviation__icontains=query)
+            | Q(ministry_letter_code=query)
+            | Q(sub_agency_code=query)
+            | Q(key=query)
+        )
+    return agencies.order_by("name_th")
+
+
+def agencies_of_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Agency]:
+    """Return the agencies in which the user holds any role."""
+    if not user.is_authenticated:
+        return Agency.objects.none()
+    return Agency.objects.filter(memberships__user=user, is_active=True).distinct()
+
+
+def agency_roles_of_user(*, user: AbstractBaseUser | AnonymousUser, agency: Agency) -> set[str]:
+    """Return the user's roles in that agency (empty when none)."""
+    if not user.is_authenticated:
+        return set()
+    return set(Membership.objects.filter(user=user, agency=agency).values_list("role", flat=True))
+
+
+def user_has_agency_role(
+    *, user: AbstractBaseUser | AnonymousUser, agency: Agency, roles: set[AgencyRole] | None = None
+) -> bool:
+    """Say whether the user holds one of the roles (any role when none are named)."""
+    held = agency_roles_of_user(user=user, agency=agency)
+    return bool(held) if roles is None else bool(held & {str(role) for role in roles})
+
+
+def user_has_hub_role(*, user: AbstractBaseUser | AnonymousUser, role: HubRoleName) -> bool:
+    """Say whether the user holds a hub-wide role."""
+    return user.is_authenticated and HubRole.objects.filter(user=user, role=role).exists()

@@ -1,0 +1,22 @@
+"""Test settings: explicit and fast, on whichever database and broker the environment names.
+
+Files, the filesystem broker and the SQLite test database live under ``var/test`` so that a
+test run never consumes the tasks or files of a `make run` going on beside it.
+"""
+
+from config.env import env_str
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR, celery_settings
+
+TEST_VAR_DIR = VAR_DIR / "test"
+TEST_VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = False
+SECRET_KEY = env_str("SECRET_KEY", "test-only-insecure-key")
+# Hashing demo passwords with PBKDF2 costs ~0.3 s each; tests do not need that strength.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = TEST_VAR_DIR / "media"
+globals().update(celery_settings(env_str("CELERY_BROKER_URL", "filesystem://"), TEST_VAR_DIR))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(TEST_VAR_DIR / "db.sqlite3")}  # noqa: F405

@@ -1,0 +1,57 @@
+"""Errors of letters and registers, each with a stable code (see config/errors.py)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from config.errors import Conflict, InvalidInput
+
+
+class TopSecretRefused(InvalidInput):
+    code = "letters.top_secret_refused"
+    default_message = _(
+        "Top secret (ลับที่สุด) letters must not be sent electronically. "
+        "Send them by hand through the secret registry."
+    )
+
+
+class LetterNotEditable(Conflict):
+    code = "letters.not_editable"
+    default_message = _("Only a draft can be changed.")
+
+
+class LetterNotNumberable(Conflict):
+    code = "letters.not_numberable"
+    default_message = _("Only a draft outgoing letter can be given a number.")
+
+
+class LetterNotRegistrable(Conflict):
+    code = "letters.not_registrable"
+    default_message = _("Only a received incoming letter can be registered.")
+
+
+class LetterInvalid(InvalidInput):
+    code = "letters.invalid"
+
+
+class AttachmentInvalid(InvalidInput):
+    code = "letters.attachment_invalid"
+    default_message = _("The file cannot be attached.")
+
+
+class AttachmentTooLarge(InvalidInput):
+    code = "letters.attachment_too_large"
+    default_message = _("The file is larger than the hub accepts.")
+
+
+class IdempotencyConflict(Conflict):
+    code = "registers.idempotency_conflict"
+    default_message = _("This request key was already used for a different entry.")
+
+
+class RegisterEntryAlreadyCancelled(Conflict):
+    code = "registers.already_cancelled"
+    default_message = _("This number is already cancelled.")
+
+
+class RegisterEntryNotOriginal(InvalidInput):
+    code = "registers.not_original"
+    default_message = _("Cancel or correct the original line of a number, not a correction.")

@@ -1,0 +1,88 @@
+"""Reads of letters and registers, always scoped to one agency."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
+from django.utils import timezone
+
+from agencies.models import Agency
+
+from .models import (
+    Direction,
+    Letter,
+    RegisterCancellation,
+    RegisterEntry,
+    RegisterKind,
+    RegisterSeries,
+    Urgency,
+)
+
+# Most urgent first: ด่วนที่สุด, ด่วนมาก, ด่วน, ปกติ.
+_URGENCY_RANK = Case(
+    *(When(urgency=code, then=Value(rank)) for rank, code in enumerate(reversed(Urgency.values))),
+    output_field=IntegerField(),
+)
+
+
+def outbox_letters(*, agency: Agency) -> QuerySet[Letter]:
+    """Return the agency's outgoing letters, newest first."""
+    return Letter.objects.filter(agency=agency, direction=Direction.OUTGOING).order_by(
+        "-created_at", "-id"
+    )
+
+
+def inbox_letters(*, agency: Agency) -> QuerySet[Letter]:
+    """Return the agency's incoming letters, most urgent first, then by arrival."""
+    return (
+        Letter.objects.filter(agency=agency, direction=Direction.INCOMING)
+        .select_related("sender_agency")
+        .annotate(urgency_rank=_URGENCY_RANK)
+        .order_by("urgency_rank", "created_at", "id")
+    )
+
+
+def letter_of_agency(*, agency: Agency, letter_id: int) -> Letter | None:
+    """Return one of the agency's letters; another agency's letter is simply not found."""
+    return Letter.objects.filter(agency=agency, pk=letter_id).first()
+
+
+def register_lines(
+    *,
+    agency: Agency,
+    register: RegisterKind,
+    date_from: datetime.date,
+    date_to: datetime.date,
+    series: RegisterSeries | None = None,
+) -> QuerySet[RegisterEntry]:
+    """Return the register as printed: the latest revision of each number in the date range.
+
+    Each line carries ``is_cancelled``; cancelled numbers stay in the register (ยกเลิก).
+    Dates are Bangkok calendar days, both ends included.
+    """
+    start = timezone.make_aware(datetime.datetime.combine(date_from, datetime.time.min))
+    end = timezone.make_aware(
+        datetime.datetime.combine(date_to + datetime.timedelta(days=1), datetime.time.min)
+    )
+    same_number = {
+        "agency": OuterRef("agency"),
+        "register": OuterRef("register"),
+        "series": OuterRef("series"),
+        "year": OuterRef("year"),
+        "number": OuterRef("number"),
+    }
+    lines = RegisterEntry.objects.filter(
+        agency=agency, register=register, registered_at__gte=start, registered_at__lt=end
+    )
+    if series is not None:
+        lines = lines.filter(series=series)
+    newer = RegisterEntry.objects.filter(**same_number, revision__gt=OuterRef("revision"))
+    cancelled = RegisterCancellation.objects.filter(
+        **{f"entry__{name}": ref for name, ref in same_number.items()}
+    )
+    return (
+        lines.filter(~Exists(newer))
+        .annotate(is_cancelled=Exists(cancelled))
+        .order_by("series", "year", "number")
+    )

@@ -1,0 +1,334 @@
+"""Drafting, numbering (ออกเลข) and registering (ลงรับ) letters."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, fields
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from agencies.models import Agency
+from audit.services import audit_record
+from letters.errors import (
+    LetterInvalid,
+    LetterNotEditable,
+    LetterNotNumberable,
+    LetterNotRegistrable,
+    TopSecretRefused,
+)
+from letters.letter_number import LetterNumber, Series, render_letter_number
+from letters.models import (
+    Direction,
+    Letter,
+    LetterKind,
+    LetterRecipient,
+    LetterReference,
+    LetterStatus,
+    RecipientRole,
+    RegisterEntry,
+    RegisterKind,
+    RegisterSeries,
+    Secrecy,
+    Urgency,
+)
+
+from .registers import RegisterColumns, register_number_allocate
+
+Actor = AbstractBaseUser | str | None
+
+
+@dataclass(frozen=True)
+class LetterFields:
+    """The editable fields of a letter, in the order they appear on the page."""
+
+    subject: str
+    kind: str = LetterKind.EXTERNAL
+    series: str = Series.NORMAL
+    ministry_code: str = ""  # empty: the agency's ministry letter code
+    sub_agency_code: str | None = None  # None: the agency's own
+    unit_number: str | None = None  # None: the agency's own
+    letter_date: datetime.date | None = None
+    salutation: str = "เรียน"
+    addressee: str = ""
+    body: str = ""
+    closing: str = "ขอแสดงความนับถือ"
+    signer_name: str = ""
+    signer_position: str = ""
+    owning_unit: str = ""
+    phone: str = ""
+    email: str = ""
+    urgency: str = Urgency.NORMAL
+    secrecy: str = Secrecy.NONE
+    urgent_deadline: datetime.datetime | None = None
+
+
+@dataclass(frozen=True)
+class RecipientInput:
+    agency: Agency
+    role: str = RecipientRole.TO
+    addressee: str = ""
+
+
+@dataclass(frozen=True)
+class ReferenceInput:
+    number_text: str
+    date: datetime.date | None = None
+    subject: str = ""
+
+
+@dataclass(frozen=True)
+class LetterParts:
+    recipients: Sequence[RecipientInput] = field(default_factory=tuple)
+    references: Sequence[ReferenceInput] = field(default_factory=tuple)
+
+
+def _snapshot(letter: Letter) -> dict[str, str]:
+    return {f.name: str(getattr(letter, f.name) or "") for f in fields(LetterFields)}
+
+
+def _apply_fields(letter: Letter, values: LetterFields) -> None:
+    if values.secrecy == Secrecy.TOP_SECRET:
+        raise TopSecretRefused()
+    agency = letter.agency
+    for name, value in asdict(values).items():
+        setattr(letter, name, value)
+    letter.ministry_code = values.ministry_code or agency.ministry_letter_code
+    if values.sub_agency_code is None:
+        letter.sub_agency_code = agency.sub_agency_code
+    if values.unit_number is None:
+        letter.unit_number = agency.unit_number
+    try:
+        letter.full_clean(exclude=["agency", "sender_agency", "created_by"])
+    except ValidationError as exc:
+        raise LetterInvalid(details={"fields": exc.message_dict}) from exc
+
+
+def _replace_parts(letter: Letter, parts: LetterParts) -> None:
+    agencies = [recipient.agency.pk for recipient in parts.recipients]
+    if len(set(agencies)) != len(agencies):
+        raise LetterInvalid(details={"recipients": "An agency is listed more than once."})
+    if any(not recipient.agency.is_active for recipient in parts.recipients):
+        raise LetterInvalid(details={"recipients": "An inactive agency cannot receive letters."})
+    letter.recipients.all().delete()
+    letter.references.all().delete()
+    LetterRecipient.objects.bulk_create(
+        LetterRecipient(
+            letter=letter,
+            agency=recipient.agency,
+            role=recipient.role,
+            addressee=recipient.addressee,
+            position=index,
+        )
+        for index, recipient in enumerate(parts.recipients)
+    )
+    LetterReference.objects.bulk_create(
+        LetterReference(
+            letter=letter,
+            number_text=reference.number_text,
+            date=reference.date,
+            subject=reference.subject,
+            position=index,
+        )
+        for index, reference in enumerate(parts.references)
+    )
+
+
+def letter_create_draft(
+    *,
+    agency: Agency,
+    actor: Actor,
+    values: LetterFields,
+    parts: LetterParts | None = None,
+    client_token: str | None = None,
+) -> Letter:
+    """Create an outgoing draft in the agency's outbox.
+
+    A repeated ``client_token`` (the same form posted twice) returns the first draft.
+    """
+    with transaction.atomic(durable=True):
+        if client_token:
+            existing = Letter.objects.filter(agency=agency, client_token=client_token).first()
+            if existing is not None:
+                return existing
+        letter = Letter(
+            agency=agency,
+            sender_agency=agency,
+            direction=Direction.OUTGOING,
+            status=LetterStatus.DRAFT,
+            client_token=client_token or None,
+            created_by=actor if isinstance(actor, AbstractBaseUser) else None,
+        )
+        _apply_fields(letter, values)
+        letter.save()
+        _replace_parts(letter, parts or LetterParts())
+        audit_record(
+            action="letters.letter.drafted",
+            actor=actor,
+            agency=agency,
+            target=letter,
+            after=_snapshot(letter),
+        )
+    return letter
+
+
+def letter_update_draft(
+    *, letter: Letter, actor: Actor, values: LetterFields, parts: LetterParts | None = None
+) -> Letter:
+    """Change a draft's fields (and its recipients and references when given)."""
+    with transaction.atomic(durable=True):
+        letter = Letter.objects.select_for_update().get(pk=letter.pk)
+        if letter.status != LetterStatus.DRAFT:
+            raise LetterNotEditable()
+        before = _snapshot(letter)
+        _apply_fields(letter, values)
+        letter.save()
+        if parts is not None:
+            _replace_parts(letter, parts)
+        audit_record(
+            action="letters.letter.updated",
+            actor=actor,
+            agency=letter.agency,
+            target=letter,
+            before=before,
+            after=_snapshot(letter),
+        )
+    return letter
+
+
+def register_series_for(letter: Letter, *, register: RegisterKind) -> RegisterSeries:
+    """Pick the register series: secret letters have their own; circulars theirs when sent."""
+    if letter.secrecy in (Secrecy.CONFIDENTIAL, Secrecy.SECRET):
+        return RegisterSeries.SECRET
+    if register == RegisterKind.DISPATCH and letter.series == Series.CIRCULAR:
+        return RegisterSeries.CIRCULAR
+    return RegisterSeries.NORMAL
+
+
+def _recipient_names(letter: Letter) -> str:
+    return ", ".join(
+        recipient.agency.abbreviation or recipient.agency.name_th
+        for recipient in letter.recipients.select_related("agency")
+        if recipient.role == RecipientRole.TO
+    )
+
+
+def _render_number(letter: Letter, *, running: int) -> str:
+    return render_letter_number(
+        LetterNumber(
+            ministry_code=letter.ministry_code,
+            sub_agency_code=letter.sub_agency_code,
+            unit_number=letter.unit_number,
+            series=Series(letter.series),
+            series_mark=letter.series_mark,
+            running=running,
+        )
+    )
+
+
+def letter_allocate_number(
+    *, letter: Letter, actor: Actor, idempotency_key: str | None = None
+) -> RegisterEntry:
+    """Number an outgoing draft from the dispatch register (ออกเลข); idempotent per letter.
+
+    Calling it again for a letter that already has its number returns the same entry, so a
+    double click never costs a second number.
+    """
+    with transaction.atomic(durable=True):
+        letter = Letter.objects.select_for_update().select_related("agency").get(pk=letter.pk)
+        numbered = letter.register_entries.filter(
+            register=RegisterKind.DISPATCH, revision=0
+        ).first()
+        if numbered is not None:
+            return numbered
+        if letter.direction != Direction.OUTGOING or letter.status != LetterStatus.DRAFT:
+            raise LetterNotNumberable()
+        if not letter.unit_number:
+            raise LetterInvalid(details={"unit_number": "The owner number is missing."})
+        series = register_series_for(letter, register=RegisterKind.DISPATCH)
+        now = timezone.now()
+        letter_date = letter.letter_date or timezone.localdate(now)
+
+        def describe(number: int) -> RegisterColumns:
+            return RegisterColumns(
+                letter_number=_render_number(letter, running=number),
+                letter_date=letter_date,
+                from_party=letter.owning_unit or letter.agency.name_th,
+                to_party=_recipient_names(letter),
+                subject=letter.subject,
+            )
+
+        allocation = register_number_allocate(
+            agency=letter.agency,
+            register=RegisterKind.DISPATCH,
+            series=series,
+            letter=letter,
+            registered_at=now,
+            idempotency_key=idempotency_key,
+            actor=actor,
+            columns=describe,
+        )
+        entry = allocation.entry
+        before = _snapshot(letter)
+        letter.running_number = entry.number
+        letter.number_year = entry.year
+        letter.letter_date = letter_date
+        letter.status = LetterStatus.NUMBERED
+        letter.save()
+        audit_record(
+            action="letters.letter.numbered",
+            actor=actor,
+            agency=letter.agency,
+            target=letter,
+            before=before,
+            after={**_snapshot(letter), "number": entry.letter_number},
+        )
+    return entry
+
+
+def letter_register_incoming(
+    *, letter: Letter, actor: Actor, idempotency_key: str | None = None
+) -> RegisterEntry:
+    """Register an incoming letter in the receive register (ลงรับ); idempotent per letter."""
+    with transaction.atomic(durable=True):
+        letter = (
+            Letter.objects.select_for_update()
+            .select_related("agency", "sender_agency")
+            .get(pk=letter.pk)
+        )
+        registered = letter.register_entries.filter(
+            register=RegisterKind.RECEIVE, revision=0
+        ).first()
+        if registered is not None:
+            return registered
+        if letter.direction != Direction.INCOMING or letter.status != LetterStatus.RECEIVED:
+            raise LetterNotRegistrable()
+        allocation = register_number_allocate(
+            agency=letter.agency,
+            register=RegisterKind.RECEIVE,
+            series=register_series_for(letter, register=RegisterKind.RECEIVE),
+            letter=letter,
+            idempotency_key=idempotency_key,
+            actor=actor,
+            columns=RegisterColumns(
+                letter_number=letter.number_display(),
+                letter_date=letter.letter_date,
+                from_party=letter.sender_agency.name_th,
+                to_party=letter.addressee or letter.agency.name_th,
+                subject=letter.subject,
+            ),
+        )
+        letter.status = LetterStatus.REGISTERED
+        letter.save(update_fields=["status", "updated_at"])
+        audit_record(
+            action="letters.letter.registered",
+            actor=actor,
+            agency=letter.agency,
+            target=letter,
+            before={"status": LetterStatus.RECEIVED},
+            after={"status": letter.status, "receive_number": allocation.entry.number},
+        )
+    return allocation.entry

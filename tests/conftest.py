@@ -1,0 +1,98 @@
+"""Personas and shared fixtures.
+
+Agencies: ETDA (สพธอ.) and the Secretariat of the Cabinet (สลค.) are hosted here; Charlie
+belongs to neither. Alice is ETDA's saraban clerk, Bob is SOC's; "Alice should never see
+Bob's letters" is the shape of every tenancy test.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+
+from agencies.models import Agency, AgencyRole, HubRole, HubRoleName, Membership
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _required_backends() -> None:
+    """Fail instead of skipping when CI asked for PostgreSQL but the suite would not get it."""
+    if os.environ.get("REQUIRE_POSTGRES") == "1":
+        engine = os.environ.get("DATABASE_URL", "")
+        assert engine.startswith(("postgres://", "postgresql://")), "DATABASE_URL is not PG"
+
+
+def make_agency(key: str, **fields: Any) -> Agency:
+    defaults: dict[str, Any] = {
+        "name_th": f"หน่วยงาน {key}",
+        "ministry_letter_code": "ดศ",
+        "unit_number": "0100",
+    }
+    defaults.update(fields)
+    return Agency.objects.create(key=key, **defaults)
+
+
+@pytest.fixture
+def etda(db: None) -> Agency:
+    return make_agency(
+        "etda",
+        name_th="สำนักงานพัฒนาธุรกรรมทางอิเล็กทรอนิกส์",
+        name_en="Electronic Transactions Development Agency",
+        abbreviation="สพธอ.",
+        ministry_letter_code="ดศ",
+        sub_agency_code="สพขอ",
+        unit_number="511.04",
+    )
+
+
+@pytest.fixture
+def soc(db: None) -> Agency:
+    return make_agency(
+        "soc",
+        name_th="สำนักเลขาธิการคณะรัฐมนตรี",
+        name_en="Secretariat of the Cabinet",
+        abbreviation="สลค.",
+        ministry_letter_code="นร",
+        unit_number="0506",
+    )
+
+
+def make_user(username: str, *roles: tuple[Agency, AgencyRole]) -> User:
+    user = User.objects.create_user(username=username, password=f"{username}-pw-ทดสอบ")
+    for agency, role in roles:
+        Membership.objects.create(user=user, agency=agency, role=role)
+    return user
+
+
+@pytest.fixture
+def alice(etda: Agency) -> User:
+    """ETDA's saraban clerk."""
+    return make_user("alice", (etda, AgencyRole.CLERK))
+
+
+@pytest.fixture
+def bob(soc: Agency) -> User:
+    """SOC's saraban clerk."""
+    return make_user("bob", (soc, AgencyRole.CLERK))
+
+
+@pytest.fixture
+def charlie(db: None) -> User:
+    """Signed in, but a member of no agency."""
+    return make_user("charlie")
+
+
+@pytest.fixture
+def auditor(db: None) -> User:
+    user = make_user("auditor")
+    HubRole.objects.create(user=user, role=HubRoleName.AUDITOR)
+    return user
+
+
+@pytest.fixture
+def on_postgres() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL); CI runs it there")
