@@ -93,8 +93,7 @@ class Agency(models.Model):
                 name="agency_ecms_ministry_code_format",
             ),
             models.CheckConstraint(
-                condition=Q(ecms_department_code="")
-                | Q(ecms_department_code__regex=r"^[0-9]{5}$"),
+                condition=Q(ecms_department_code="") | Q(ecms_department_code__regex=r"^[0-9]{5}$"),
                 name="agency_ecms_department_code_format",
             ),
             models.UniqueConstraint(

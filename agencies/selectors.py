@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db.models import Q, QuerySet
 
 from .models import Agency, AgencyRole, HubRole, HubRoleName, Membership
+
+# What request.user may be: a signed-in account or an anonymous visitor.
+Viewer = AbstractBaseUser | AnonymousUser
 
 
 def agency_search(*, query: str = "", active_only: bool = True) -> QuerySet[Agency]:
@@ -26,28 +29,32 @@ def agency_search(*, query: str = "", active_only: bool = True) -> QuerySet[Agen
     return agencies.order_by("name_th")
 
 
-def agencies_of_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Agency]:
-    """Return the agencies in which the user holds any role."""
-    if not user.is_authenticated:
+def agencies_of_user(*, user: Viewer) -> QuerySet[Agency]:
+    """Return the active agencies in which the user holds any role."""
+    if not isinstance(user, User) or not user.is_active:
         return Agency.objects.none()
     return Agency.objects.filter(memberships__user=user, is_active=True).distinct()
 
 
-def agency_roles_of_user(*, user: AbstractBaseUser | AnonymousUser, agency: Agency) -> set[str]:
+def agency_roles_of_user(*, user: Viewer, agency: Agency) -> set[str]:
     """Return the user's roles in that agency (empty when none)."""
-    if not user.is_authenticated:
+    if not isinstance(user, User) or not user.is_active:
         return set()
     return set(Membership.objects.filter(user=user, agency=agency).values_list("role", flat=True))
 
 
 def user_has_agency_role(
-    *, user: AbstractBaseUser | AnonymousUser, agency: Agency, roles: set[AgencyRole] | None = None
+    *, user: Viewer, agency: Agency, roles: set[AgencyRole] | None = None
 ) -> bool:
     """Say whether the user holds one of the roles (any role when none are named)."""
     held = agency_roles_of_user(user=user, agency=agency)
     return bool(held) if roles is None else bool(held & {str(role) for role in roles})
 
 
-def user_has_hub_role(*, user: AbstractBaseUser | AnonymousUser, role: HubRoleName) -> bool:
+def user_has_hub_role(*, user: Viewer, role: HubRoleName) -> bool:
     """Say whether the user holds a hub-wide role."""
-    return user.is_authenticated and HubRole.objects.filter(user=user, role=role).exists()
+    return (
+        isinstance(user, User)
+        and user.is_active
+        and HubRole.objects.filter(user=user, role=role).exists()
+    )

@@ -6,12 +6,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms.models import model_to_dict
 
-from audit.services import audit_record
+from audit.services import Actor, audit_record
 from config.errors import InvalidInput
 
 from .models import Agency, AgencyRole, Membership
@@ -47,7 +47,7 @@ def _snapshot(agency: Agency) -> dict[str, Any]:
 
 
 def directory_load(
-    *, entries: Iterable[Mapping[str, Any]], actor: AbstractBaseUser | str | None = None
+    *, entries: Iterable[Mapping[str, Any]], actor: Actor = None
 ) -> DirectoryLoadResult:
     """Upsert agencies by their directory key, all or nothing.
 
@@ -80,9 +80,10 @@ def directory_load(
         counts = {"created": 0, "updated": 0, "unchanged": 0}
         for key, agency in agencies.items():
             if parent_keys[key]:
-                parent = agencies.get(parent_keys[key]) or Agency.objects.filter(
-                    key=parent_keys[key]
-                ).first()
+                parent = (
+                    agencies.get(parent_keys[key])
+                    or Agency.objects.filter(key=parent_keys[key]).first()
+                )
                 if parent is None:
                     raise DirectoryEntryInvalid(
                         details={"key": key, "unknown_parent": parent_keys[key]}
@@ -107,16 +108,14 @@ def directory_load(
 
 def membership_grant(
     *,
-    user: AbstractBaseUser,
+    user: User,
     agency: Agency,
     role: AgencyRole,
-    actor: AbstractBaseUser | str | None,
+    actor: Actor,
 ) -> Membership:
     """Give the user a role in the agency; granting a role already held changes nothing."""
     with transaction.atomic(durable=True):
-        membership, created = Membership.objects.get_or_create(
-            user=user, agency=agency, role=role
-        )
+        membership, created = Membership.objects.get_or_create(user=user, agency=agency, role=role)
         if created:
             audit_record(
                 action="agencies.membership.granted",

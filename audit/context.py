@@ -13,5 +13,6 @@ class RequestContext:
 
 
 current_request: ContextVar[RequestContext] = ContextVar(
-    "current_request", default=RequestContext()
+    "current_request",
+    default=RequestContext(),  # noqa: B039 (a frozen dataclass cannot be mutated)
 )

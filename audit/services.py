@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection, models
 
 from agencies.models import Agency
@@ -14,8 +14,11 @@ from .models import AuditEvent
 
 SYSTEM = "system"
 
+# Who did something: a signed-in user, a named non-user actor ("system:seed"), or the system.
+Actor = User | str | None
 
-def actor_label_for(actor: AbstractBaseUser | AnonymousUser | str | None) -> str:
+
+def actor_label_for(actor: Actor | AnonymousUser) -> str:
     """Name the actor in a way that stays readable if the account is later removed."""
     if actor is None:
         return SYSTEM
@@ -29,7 +32,7 @@ def actor_label_for(actor: AbstractBaseUser | AnonymousUser | str | None) -> str
 def audit_record(
     *,
     action: str,
-    actor: AbstractBaseUser | AnonymousUser | str | None,
+    actor: Actor | AnonymousUser,
     agency: Agency | None = None,
     target: models.Model | None = None,
     before: dict[str, Any] | None = None,
@@ -43,7 +46,7 @@ def audit_record(
     if not connection.in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction of the change it logs.")
     request = current_request.get()
-    user = actor if isinstance(actor, AbstractBaseUser) else None
+    user = actor if isinstance(actor, User) else None
     return AuditEvent.objects.create(
         actor_user=user,
         actor_label=actor_label_for(actor),

@@ -78,9 +78,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
-    code = next(
-        (code for kind, code in _DRF_CODES.items() if isinstance(exc, kind)), "hub.error"
-    )
+    code = next((code for kind, code in _DRF_CODES.items() if isinstance(exc, kind)), "hub.error")
     data = response.data
     if isinstance(exc, drf_exceptions.ValidationError):
         message, details = str(InvalidInput.default_message), {"fields": data}

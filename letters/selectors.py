@@ -81,8 +81,9 @@ def register_lines(
     cancelled = RegisterCancellation.objects.filter(
         **{f"entry__{name}": ref for name, ref in same_number.items()}
     )
-    return (
+    printed: QuerySet[RegisterEntry] = (
         lines.filter(~Exists(newer))
         .annotate(is_cancelled=Exists(cancelled))
         .order_by("series", "year", "number")
     )
+    return printed

@@ -23,6 +23,10 @@ def _required_backends() -> None:
     if os.environ.get("REQUIRE_POSTGRES") == "1":
         engine = os.environ.get("DATABASE_URL", "")
         assert engine.startswith(("postgres://", "postgresql://")), "DATABASE_URL is not PG"
+        assert connection.vendor == "postgresql"
+    if os.environ.get("REQUIRE_REDIS") == "1":
+        broker = os.environ.get("CELERY_BROKER_URL", "")
+        assert broker.startswith("redis://"), "CELERY_BROKER_URL is not Redis"
 
 
 def make_agency(key: str, **fields: Any) -> Agency:

@@ -20,7 +20,7 @@ INDEX = "https://pypi.org/pypi/pip/json"
 
 
 def main() -> None:
-    with urllib.request.urlopen(INDEX, timeout=60) as response:  # noqa: S310 (fixed https URL)
+    with urllib.request.urlopen(INDEX, timeout=60) as response:
         release = json.load(response)
     wheel = next(item for item in release["urls"] if item["filename"].endswith(".whl"))
     with urllib.request.urlopen(wheel["url"], timeout=120) as response:  # noqa: S310

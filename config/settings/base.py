@@ -80,7 +80,9 @@ def database_from_url(url: str) -> dict[str, Any]:
     database lock instead of one failing with "database is locked" when it tries to upgrade a
     read lock; that is what keeps number allocation gapless without row locks on SQLite.
     """
-    config: dict[str, Any] = dj_database_url.parse(url, conn_max_age=env_int("CONN_MAX_AGE", 0))
+    config: dict[str, Any] = dict(
+        dj_database_url.parse(url, conn_max_age=env_int("CONN_MAX_AGE", 0))
+    )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",

@@ -4,6 +4,8 @@ DATABASE_URL and CELERY_BROKER_URL are required here even though base.py has emb
 a production hub that silently fell back to SQLite would lose letters on the next deploy.
 """
 
+from pathlib import Path
+
 from config.env import env_bool, env_int, env_list, env_str
 
 from .base import *  # noqa: F403
@@ -14,8 +16,8 @@ SECRET_KEY = env_str("SECRET_KEY", required=True)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", required=True)
 DATABASES = {"default": database_from_url(env_str("DATABASE_URL", required=True))}
 env_str("CELERY_BROKER_URL", required=True)
-MEDIA_ROOT = env_str("MEDIA_ROOT", required=True)
-STATIC_ROOT = env_str("STATIC_ROOT", required=True)
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", required=True))
+STATIC_ROOT = Path(env_str("STATIC_ROOT", required=True))
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

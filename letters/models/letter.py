@@ -116,7 +116,10 @@ class Letter(models.Model):
     urgent_deadline = models.DateTimeField(_("act by (ด่วนภายใน)"), null=True, blank=True)
 
     # A form posted twice carries the same token; the second post finds the first letter.
-    client_token = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    # NULL, not "", means "no token": the unique constraint then ignores tokenless drafts.
+    client_token = models.CharField(  # noqa: DJ001
+        max_length=64, null=True, blank=True, editable=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),

@@ -11,7 +11,7 @@ updated or deleted, and a database trigger (see the migration) refuses UPDATE as
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import models
@@ -20,6 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from letters.letter_number import Series
+
+
+_Record = TypeVar("_Record", bound=models.Model)
 
 
 class RegisterKind(models.TextChoices):
@@ -55,7 +58,7 @@ class RegisterCounter(models.Model):
         return f"{self.agency_id}/{self.register}/{self.series}/{self.year}: {self.last_number}"
 
 
-class ImmutableQuerySet(models.QuerySet[Any]):
+class ImmutableQuerySet(models.QuerySet[_Record]):
     """Refuse bulk updates and deletes of rows that are records, not working data."""
 
     def update(self, **kwargs: Any) -> int:
@@ -66,8 +69,6 @@ class ImmutableQuerySet(models.QuerySet[Any]):
 
 
 class InsertOnlyModel(models.Model):
-    objects = ImmutableQuerySet.as_manager()
-
     class Meta:
         abstract = True
 
@@ -78,6 +79,14 @@ class InsertOnlyModel(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise TypeError(f"{type(self).__name__} rows are immutable.")
+
+
+class RegisterEntryQuerySet(ImmutableQuerySet["RegisterEntry"]):
+    pass
+
+
+class RegisterCancellationQuerySet(ImmutableQuerySet["RegisterCancellation"]):
+    pass
 
 
 class RegisterEntry(InsertOnlyModel):
@@ -119,11 +128,14 @@ class RegisterEntry(InsertOnlyModel):
     action_taken = models.CharField(_("action taken"), max_length=500, blank=True)
     remarks = models.TextField(_("remarks"), blank=True)
 
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    # NULL means "no key", so the unique constraint ignores keyless lines.
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = RegisterEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("register entry")
@@ -164,6 +176,8 @@ class RegisterCancellation(InsertOnlyModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     cancelled_at = models.DateTimeField(_("cancelled"), default=timezone.now)
+
+    objects = RegisterCancellationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("register cancellation")

@@ -11,16 +11,14 @@ from pathlib import PurePosixPath
 from typing import IO
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from audit.services import audit_record
+from audit.services import Actor, audit_record
 from letters.errors import AttachmentInvalid, AttachmentTooLarge, LetterNotEditable
 from letters.models import Attachment, AttachmentRole, Letter, LetterStatus
-
-Actor = AbstractBaseUser | str | None
 
 CHUNK_SIZE = 64 * 1024
 
@@ -35,6 +33,7 @@ class HashingFile(File):  # type: ignore[type-arg]
 
     def __init__(self, stream: IO[bytes], *, name: str, max_bytes: int) -> None:
         super().__init__(stream, name=name)
+        self.stream = stream
         self.sha256 = hashlib.sha256()
         self.bytes_read = 0
         self.max_bytes = max_bytes
@@ -47,13 +46,13 @@ class HashingFile(File):  # type: ignore[type-arg]
         return data
 
     def read(self, size: int = -1) -> bytes:
-        return self._count(self.file.read(size))
+        return self._count(self.stream.read(size))
 
     def chunks(self, chunk_size: int | None = None) -> Iterator[bytes]:
-        if hasattr(self.file, "seek"):
-            self.file.seek(0)
+        if self.stream.seekable():
+            self.stream.seek(0)
         while True:
-            data = self.file.read(chunk_size or CHUNK_SIZE)
+            data = self.stream.read(chunk_size or CHUNK_SIZE)
             if not data:
                 return
             yield self._count(data)
@@ -62,7 +61,7 @@ class HashingFile(File):  # type: ignore[type-arg]
         return True
 
     @property
-    def size(self) -> int:  # type: ignore[override]
+    def size(self) -> int:
         # Storage must not ask the stream for its size up front: it may not know it.
         return self.bytes_read
 
@@ -106,7 +105,7 @@ def attachment_add(
         name=clean_name,
         media_type=media_type,
         description=description,
-        uploaded_by=actor if isinstance(actor, AbstractBaseUser) else None,
+        uploaded_by=actor if isinstance(actor, User) else None,
     )
     # Streaming happens outside the transaction: no row lock is held during a long upload.
     # Stored under a random name: the clerk's file name is data, never a path on our disk.

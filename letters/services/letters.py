@@ -6,13 +6,13 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import Agency
-from audit.services import audit_record
+from audit.services import Actor, audit_record
 from letters.errors import (
     LetterInvalid,
     LetterNotEditable,
@@ -37,8 +37,6 @@ from letters.models import (
 )
 
 from .registers import RegisterColumns, register_number_allocate
-
-Actor = AbstractBaseUser | str | None
 
 
 @dataclass(frozen=True)
@@ -160,7 +158,7 @@ def letter_create_draft(
             direction=Direction.OUTGOING,
             status=LetterStatus.DRAFT,
             client_token=client_token or None,
-            created_by=actor if isinstance(actor, AbstractBaseUser) else None,
+            created_by=actor if isinstance(actor, User) else None,
         )
         _apply_fields(letter, values)
         letter.save()
@@ -239,8 +237,8 @@ def letter_allocate_number(
     """
     with transaction.atomic(durable=True):
         letter = Letter.objects.select_for_update().select_related("agency").get(pk=letter.pk)
-        numbered = letter.register_entries.filter(
-            register=RegisterKind.DISPATCH, revision=0
+        numbered = RegisterEntry.objects.filter(
+            letter=letter, register=RegisterKind.DISPATCH, revision=0
         ).first()
         if numbered is not None:
             return numbered
@@ -299,8 +297,8 @@ def letter_register_incoming(
             .select_related("agency", "sender_agency")
             .get(pk=letter.pk)
         )
-        registered = letter.register_entries.filter(
-            register=RegisterKind.RECEIVE, revision=0
+        registered = RegisterEntry.objects.filter(
+            letter=letter, register=RegisterKind.RECEIVE, revision=0
         ).first()
         if registered is not None:
             return registered

@@ -12,13 +12,13 @@ import datetime
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from agencies.models import Agency, RegisterYearStart
-from audit.services import audit_record
+from audit.services import Actor, audit_record
 from letters.errors import (
     IdempotencyConflict,
     RegisterEntryAlreadyCancelled,
@@ -32,8 +32,6 @@ from letters.models import (
     RegisterKind,
     RegisterSeries,
 )
-
-Actor = AbstractBaseUser | str | None
 
 # The fiscal year of Thai government starts on 1 October.
 FISCAL_YEAR_FIRST_MONTH = 10
@@ -136,7 +134,7 @@ def register_number_allocate(
                 letter=letter,
                 registered_at=registered_at,
                 idempotency_key=idempotency_key or None,
-                created_by=actor if isinstance(actor, AbstractBaseUser) else None,
+                created_by=actor if isinstance(actor, User) else None,
                 **asdict(described),
             )
     except IntegrityError:
@@ -185,7 +183,9 @@ def register_entry_record(
         )
 
 
-def register_entry_cancel(*, entry: RegisterEntry, reason: str, actor: Actor) -> RegisterCancellation:
+def register_entry_cancel(
+    *, entry: RegisterEntry, reason: str, actor: Actor
+) -> RegisterCancellation:
     """Mark a number ยกเลิก. The line stays; the number is never handed out again."""
     if entry.revision != 0:
         raise RegisterEntryNotOriginal()
@@ -197,7 +197,7 @@ def register_entry_cancel(*, entry: RegisterEntry, reason: str, actor: Actor) ->
         cancellation = RegisterCancellation.objects.create(
             entry=locked,
             reason=reason,
-            cancelled_by=actor if isinstance(actor, AbstractBaseUser) else None,
+            cancelled_by=actor if isinstance(actor, User) else None,
         )
         audit_record(
             action=f"registers.{locked.register}.cancelled",
@@ -235,7 +235,7 @@ def register_entry_correct(
             annotation=annotation,
             letter=original.letter,
             registered_at=original.registered_at,
-            created_by=actor if isinstance(actor, AbstractBaseUser) else None,
+            created_by=actor if isinstance(actor, User) else None,
             **asdict(columns),
         )
         audit_record(

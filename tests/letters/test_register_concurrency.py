@@ -30,7 +30,7 @@ def race(count: int, work: Callable[[int], Any]) -> list[Any]:
         try:
             barrier.wait(timeout=30)
             results[index] = work(index)
-        except BaseException as exc:  # noqa: BLE001 (reported to the main thread below)
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connections.close_all()

@@ -120,16 +120,15 @@ def test_register_year_reads_the_bangkok_calendar(start, moment, year):
 
 def test_a_rolled_back_caller_gives_its_number_back(etda, alice):
     record(etda, alice)
-    with pytest.raises(RuntimeError, match="clerk closed the tab"):
-        with transaction.atomic():
-            register_number_allocate(
-                agency=etda,
-                register=RegisterKind.RECEIVE,
-                series=RegisterSeries.NORMAL,
-                columns=PAPER,
-                actor=alice,
-            )
-            raise RuntimeError("clerk closed the tab")
+    with pytest.raises(RuntimeError, match="clerk closed the tab"), transaction.atomic():
+        register_number_allocate(
+            agency=etda,
+            register=RegisterKind.RECEIVE,
+            series=RegisterSeries.NORMAL,
+            columns=PAPER,
+            actor=alice,
+        )
+        raise RuntimeError("clerk closed the tab")
 
     assert record(etda, alice).entry.number == 2
     assert list(RegisterEntry.objects.values_list("number", flat=True)) == [1, 2]
@@ -253,9 +252,12 @@ def test_register_lines_are_immutable_in_the_orm(etda, alice):
 def test_register_lines_are_immutable_in_the_database(etda, alice):
     line = record(etda, alice).entry
 
-    with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE letters_registerentry SET subject = %s WHERE id = %s", ["เขียนทับ", line.pk]
-            )
+    with (
+        pytest.raises((IntegrityError, DatabaseError)),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "UPDATE letters_registerentry SET subject = %s WHERE id = %s", ["เขียนทับ", line.pk]
+        )
     assert RegisterEntry.objects.get(pk=line.pk).subject == PAPER.subject

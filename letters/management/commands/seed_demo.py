@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -26,7 +25,7 @@ from letters.services.letters import (
 )
 
 SAMPLE = Path(__file__).resolve().parents[2] / "demo" / "etda-letter.json"
-SAMPLE_TOKEN = "seed-demo:etda-letter"
+SAMPLE_TOKEN = "seed-demo:etda-letter"  # noqa: S105 (a form token, not a secret)
 
 # (username, password, full name, [(agency key, role)], hub roles). Demo only: refused in prod.
 DEMO_USERS: list[tuple[str, str, str, list[tuple[str, AgencyRole]], list[HubRoleName]]] = [
@@ -74,10 +73,9 @@ class Command(BaseCommand):
             where = ", ".join(f"{key}:{role}" for key, role in memberships) or ", ".join(hub_roles)
             self.stdout.write(f"  {username:<8} / {password:<18} {full_name} ({where})")
 
-    def _user(self, username: str, password: str, full_name: str) -> AbstractUser:
-        user_model = get_user_model()
+    def _user(self, username: str, password: str, full_name: str) -> User:
         with transaction.atomic():
-            user, created = user_model.objects.get_or_create(username=username)
+            user, created = User.objects.get_or_create(username=username)
             if created:
                 # Only on creation: a demo user who changed the password keeps it.
                 first, _, last = full_name.partition(" ")
