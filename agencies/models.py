@@ -33,9 +33,11 @@ class Agency(models.Model):
     name_th = models.CharField(_("name (Thai)"), max_length=255)
     name_en = models.CharField(_("name (English)"), max_length=255, blank=True)
     abbreviation = models.CharField(_("abbreviation"), max_length=50, blank=True)
+    # Blank only while the directory lacks the fact; numbering a letter needs it.
     ministry_letter_code = models.CharField(
         _("ministry letter code"),
         max_length=5,
+        blank=True,
         # Two or three Thai consonants: ดศ, นร, or a province code such as ชม.
         validators=[RegexValidator(r"^[ก-ฮ]{2,3}$")],
         help_text=_("Thai consonants that open the letter number, e.g. ดศ."),
@@ -72,6 +74,8 @@ class Agency(models.Model):
         _("delivery mode"), max_length=10, choices=DeliveryMode.choices, default=DeliveryMode.HOSTED
     )
     endpoint_url = models.URLField(_("endpoint URL"), blank=True)
+    # Directory fields not yet checked against a primary source (see docs/directory.md).
+    unconfirmed_fields = models.JSONField(_("fields to verify"), default=list, blank=True)
     register_year_start = models.CharField(
         _("register year starts"),
         max_length=10,

@@ -43,7 +43,9 @@ class DirectoryLoadResult:
 
 
 def _snapshot(agency: Agency) -> dict[str, Any]:
-    return model_to_dict(agency, fields=[*DIRECTORY_FIELDS, "parent", "is_active"])
+    return model_to_dict(
+        agency, fields=[*DIRECTORY_FIELDS, "parent", "is_active", "unconfirmed_fields"]
+    )
 
 
 def directory_load(
@@ -66,6 +68,7 @@ def directory_load(
             befores[key] = _snapshot(agency) if agency.pk else None
             for field in DIRECTORY_FIELDS:
                 setattr(agency, field, str(entry.get(field) or "").strip())
+            agency.unconfirmed_fields = sorted(str(name) for name in entry.get("unconfirmed") or [])
             parent_keys[key] = str(entry.get("parent") or "")
             agency.parent = None
             try:

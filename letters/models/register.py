@@ -21,7 +21,6 @@ from django.utils.translation import gettext_lazy as _
 
 from letters.letter_number import Series
 
-
 _Record = TypeVar("_Record", bound=models.Model)
 
 
