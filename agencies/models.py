@@ -47,17 +47,20 @@ class Agency(models.Model):
         _("unit number"),
         max_length=20,
         blank=True,
-        validators=[RegexValidator(r"^\d+(\.\d+)*$")],
+        validators=[RegexValidator(r"^[0-9]+(\.[0-9]+)*$")],
         help_text=_("Default owner number in letter numbers, e.g. 0506."),
     )
     ecms_ministry_code = models.CharField(
-        _("e-CMS ministry code"), max_length=2, blank=True, validators=[RegexValidator(r"^\d{2}$")]
+        _("e-CMS ministry code"),
+        max_length=2,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]{2}$")],
     )
     ecms_department_code = models.CharField(
         _("e-CMS department code"),
         max_length=5,
         blank=True,
-        validators=[RegexValidator(r"^\d{5}$")],
+        validators=[RegexValidator(r"^[0-9]{5}$")],
     )
     parent = models.ForeignKey(
         "self",

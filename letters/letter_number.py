@@ -36,6 +36,9 @@ SERIES_MARKS: dict[Series, str] = {
     Series.SECRET: "ล",
 }
 
+# A circular in the secret series, as printed on real circulars (นร ๐๕๐๖/ว(ล) ๑๑๕๖๑).
+SECRET_CIRCULAR_MARK = "ว(ล)"  # noqa: S105 (a printed mark, not a password)
+
 # Thai consonants only (ก..ฮ, U+0E01..U+0E2E): letter codes are abbreviations without vowels.
 _MINISTRY_RE: Final = re.compile(r"[\u0E01-\u0E2E]{2,3}")
 # Sub-agency codes may include vowels and tone marks, but no digits, symbols or spaces.

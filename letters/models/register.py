@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from letters.letter_number import Series
 
@@ -30,9 +31,11 @@ class RegisterKind(models.TextChoices):
 
 
 class RegisterSeries(models.TextChoices):
-    NORMAL = Series.NORMAL.value, _("Normal")
-    CIRCULAR = Series.CIRCULAR.value, _("Circular (ว)")
-    SECRET = Series.SECRET.value, _("Secret")
+    # Own context: the secret series holds every secret letter (ลับ and ลับมาก alike), so its
+    # label must not read as the secrecy level "Secret" (ลับมาก).
+    NORMAL = Series.NORMAL.value, pgettext_lazy("register series", "Normal")
+    CIRCULAR = Series.CIRCULAR.value, pgettext_lazy("register series", "Circular (ว)")
+    SECRET = Series.SECRET.value, pgettext_lazy("register series", "Secret")
 
 
 class RegisterCounter(models.Model):

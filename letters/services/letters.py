@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field, fields
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agencies.models import Agency
@@ -20,7 +20,12 @@ from letters.errors import (
     LetterNotRegistrable,
     TopSecretRefused,
 )
-from letters.letter_number import LetterNumber, Series, render_letter_number
+from letters.letter_number import (
+    SECRET_CIRCULAR_MARK,
+    LetterNumber,
+    Series,
+    render_letter_number,
+)
 from letters.models import (
     Direction,
     Letter,
@@ -103,6 +108,23 @@ def _apply_fields(letter: Letter, values: LetterFields) -> None:
         letter.full_clean(exclude=["agency", "sender_agency", "created_by"])
     except ValidationError as exc:
         raise LetterInvalid(details={"fields": exc.message_dict}) from exc
+    _check_number_parts(letter)
+
+
+def _check_number_parts(letter: Letter) -> None:
+    """Refuse number parts that could never be printed, now rather than at ออกเลข time."""
+    try:
+        LetterNumber(
+            ministry_code=letter.ministry_code,
+            sub_agency_code=letter.sub_agency_code,
+            # A draft may still lack its owner number; ออกเลข insists on it later.
+            unit_number=letter.unit_number or "0",
+            series=Series(letter.series),
+            series_mark=letter.series_mark,
+            running=1,
+        )
+    except ValueError as exc:
+        raise LetterInvalid(details={"number": str(exc)}) from exc
 
 
 def _replace_parts(letter: Letter, parts: LetterParts) -> None:
@@ -161,7 +183,16 @@ def letter_create_draft(
             created_by=actor if isinstance(actor, User) else None,
         )
         _apply_fields(letter, values)
-        letter.save()
+        try:
+            with transaction.atomic():
+                letter.save()
+        except IntegrityError:
+            # The same form posted twice at once: the twin committed first, so return its
+            # draft (READ COMMITTED sees it now) instead of failing the clerk.
+            existing = Letter.objects.filter(agency=agency, client_token=client_token).first()
+            if client_token and existing is not None:
+                return existing
+            raise
         _replace_parts(letter, parts or LetterParts())
         audit_record(
             action="letters.letter.drafted",
@@ -199,7 +230,7 @@ def letter_update_draft(
 
 def register_series_for(letter: Letter, *, register: RegisterKind) -> RegisterSeries:
     """Pick the register series: secret letters have their own; circulars theirs when sent."""
-    if letter.secrecy in (Secrecy.CONFIDENTIAL, Secrecy.SECRET):
+    if letter.secrecy in (Secrecy.CONFIDENTIAL, Secrecy.SECRET) or letter.series == Series.SECRET:
         return RegisterSeries.SECRET
     if register == RegisterKind.DISPATCH and letter.series == Series.CIRCULAR:
         return RegisterSeries.CIRCULAR
@@ -246,7 +277,15 @@ def letter_allocate_number(
             raise LetterNotNumberable()
         if not letter.unit_number:
             raise LetterInvalid(details={"unit_number": "The owner number is missing."})
+        _check_number_parts(letter)
+        before = _snapshot(letter)
         series = register_series_for(letter, register=RegisterKind.DISPATCH)
+        # The printed number must name the series it was drawn from, or a secret letter's
+        # number 1 would read exactly like normal letter number 1. A secret circular keeps
+        # its circular mark with the secret sign, as printed on real letters: ว(ล).
+        if series == RegisterSeries.SECRET:
+            letter.series_mark = SECRET_CIRCULAR_MARK if letter.series == Series.CIRCULAR else ""
+            letter.series = Series.SECRET
         now = timezone.now()
         letter_date = letter.letter_date or timezone.localdate(now)
 
@@ -270,7 +309,6 @@ def letter_allocate_number(
             columns=describe,
         )
         entry = allocation.entry
-        before = _snapshot(letter)
         letter.running_number = entry.number
         letter.number_year = entry.year
         letter.letter_date = letter_date
