@@ -13,6 +13,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -23,7 +24,9 @@ def main() -> None:
     with urllib.request.urlopen(INDEX, timeout=60) as response:
         release = json.load(response)
     wheel = next(item for item in release["urls"] if item["filename"].endswith(".whl"))
-    with urllib.request.urlopen(wheel["url"], timeout=120) as response:  # noqa: S310
+    # Mirrors may answer with links relative to the index page.
+    url = urllib.parse.urljoin(INDEX, wheel["url"])
+    with urllib.request.urlopen(url, timeout=120) as response:  # noqa: S310
         data = response.read()
     if hashlib.sha256(data).hexdigest() != wheel["digests"]["sha256"]:
         raise SystemExit("The downloaded pip wheel does not match PyPI's checksum.")
