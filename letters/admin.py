@@ -1,3 +1,9 @@
+"""Admin pages for letters and registers: for looking, never for changing.
+
+Letters change only through the services (state checks, audit rows); register lines are legal
+records that nobody edits.
+"""
+
 from typing import Any
 
 from django.contrib import admin
@@ -13,10 +19,20 @@ from .models import (
 )
 
 
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class RecipientInline(admin.TabularInline[LetterRecipient, Letter]):
     model = LetterRecipient
     extra = 0
-    autocomplete_fields = ["agency"]
 
 
 class ReferenceInline(admin.TabularInline[LetterReference, Letter]):
@@ -29,33 +45,15 @@ class ReferenceInline(admin.TabularInline[LetterReference, Letter]):
 class AttachmentInline(admin.TabularInline[Attachment, Letter]):
     model = Attachment
     extra = 0
-    readonly_fields = ["name", "media_type", "size", "sha256", "role"]
     exclude = ["file", "uploaded_by"]
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # files arrive through the attachment service, which hashes them
 
 
 @admin.register(Letter)
-class LetterAdmin(admin.ModelAdmin[Letter]):
+class LetterAdmin(ReadOnlyAdmin):
     list_display = ["subject", "agency", "direction", "status", "urgency", "secrecy", "created_at"]
     list_filter = ["direction", "status", "urgency", "secrecy", "kind"]
     search_fields = ["subject", "number_text"]
     inlines = [RecipientInline, ReferenceInline, AttachmentInline]
-    readonly_fields = ["running_number", "number_year", "status"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin[Any]):
-    """Registers are legal records: the admin may look, never touch."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(RegisterEntry)
