@@ -1,6 +1,6 @@
 """Refuse UPDATE of register lines and cancellations in the database itself.
 
-The ORM already refuses it (InsertOnlyModel); the trigger also stops raw SQL, a forgotten
+The ORM already refuses it (audit.append_only.AppendOnlyModel); the trigger also stops raw SQL, a forgotten
 code path or a console session from rewriting a legal record. DELETE is left to the ORM guard
 and PROTECT foreign keys, because test databases are flushed with DELETE on SQLite.
 """

@@ -11,8 +11,6 @@ updated or deleted, and a database trigger (see the migration) refuses UPDATE as
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -20,9 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from audit.append_only import AppendOnlyModel, AppendOnlyQuerySet
 from letters.letter_number import Series
-
-_Record = TypeVar("_Record", bound=models.Model)
 
 
 class RegisterKind(models.TextChoices):
@@ -60,38 +57,15 @@ class RegisterCounter(models.Model):
         return f"{self.agency_id}/{self.register}/{self.series}/{self.year}: {self.last_number}"
 
 
-class ImmutableQuerySet(models.QuerySet[_Record]):
-    """Refuse bulk updates and deletes of rows that are records, not working data."""
-
-    def update(self, **kwargs: Any) -> int:
-        raise TypeError(f"{self.model.__name__} rows are immutable.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise TypeError(f"{self.model.__name__} rows are immutable.")
-
-
-class InsertOnlyModel(models.Model):
-    class Meta:
-        abstract = True
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise TypeError(f"{type(self).__name__} rows are immutable.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise TypeError(f"{type(self).__name__} rows are immutable.")
-
-
-class RegisterEntryQuerySet(ImmutableQuerySet["RegisterEntry"]):
+class RegisterEntryQuerySet(AppendOnlyQuerySet["RegisterEntry"]):
     pass
 
 
-class RegisterCancellationQuerySet(ImmutableQuerySet["RegisterCancellation"]):
+class RegisterCancellationQuerySet(AppendOnlyQuerySet["RegisterCancellation"]):
     pass
 
 
-class RegisterEntry(InsertOnlyModel):
+class RegisterEntry(AppendOnlyModel):
     """One line of a register, with the columns the regulation prescribes, as registered."""
 
     agency = models.ForeignKey(
@@ -167,7 +141,7 @@ class RegisterEntry(InsertOnlyModel):
         return f"{self.register} {self.series} {self.year} #{self.number}{suffix}"
 
 
-class RegisterCancellation(InsertOnlyModel):
+class RegisterCancellation(AppendOnlyModel):
     """Marks a number ยกเลิก; the number stays in the register and is never handed out again."""
 
     entry = models.OneToOneField(

@@ -49,6 +49,18 @@ def record(agency, actor, **kwargs):
     return register_entry_record(agency=agency, actor=actor, **kwargs)
 
 
+def receive_lines_around_today(agency):
+    today = datetime.date.today()
+    return list(
+        register_lines(
+            agency=agency,
+            register=RegisterKind.RECEIVE,
+            date_from=today - datetime.timedelta(days=1),
+            date_to=today + datetime.timedelta(days=1),
+        )
+    )
+
+
 def at(year, month, day, hour=9, minute=0):
     return datetime.datetime(year, month, day, hour, minute, tzinfo=BANGKOK)
 
@@ -187,15 +199,7 @@ def test_a_cancelled_number_stays_in_the_register_marked_cancelled(etda, alice):
     third = record(etda, alice).entry
 
     assert third.number == 3
-    today = datetime.date.today()
-    lines = list(
-        register_lines(
-            agency=etda,
-            register=RegisterKind.RECEIVE,
-            date_from=today - datetime.timedelta(days=1),
-            date_to=today + datetime.timedelta(days=1),
-        )
-    )
+    lines = receive_lines_around_today(etda)
     assert [(line.number, line.is_cancelled) for line in lines] == [
         (first.number, False),
         (2, True),
@@ -218,15 +222,7 @@ def test_a_correction_is_a_new_annotated_revision_and_the_original_is_kept(etda,
 
     assert (fixed.number, fixed.revision, fixed.corrects_id) == (1, 1, original.pk)
     assert RegisterEntry.objects.get(pk=original.pk).subject == PAPER.subject
-    today = datetime.date.today()
-    lines = list(
-        register_lines(
-            agency=etda,
-            register=RegisterKind.RECEIVE,
-            date_from=today - datetime.timedelta(days=1),
-            date_to=today + datetime.timedelta(days=1),
-        )
-    )
+    lines = receive_lines_around_today(etda)
     assert [(line.number, line.revision, line.subject) for line in lines] == [
         (1, 1, "แนวทางปฏิบัติ (แก้ไขชื่อเรื่อง)")
     ]
