@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class AgenciesConfig(AppConfig):
     name = "agencies"
     verbose_name = _("Agency directory")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 (registers the system checks)

@@ -28,7 +28,11 @@ class HubError(Exception):
     ) -> None:
         self.message = message if message is not None else self.default_message
         self.details = details or {}
-        super().__init__(str(self.message))
+        # Keep the message lazy: pure modules raise these before Django's translations load.
+        super().__init__(self.code)
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
 
     def as_dict(self) -> dict[str, Any]:
         """Return the error as the API's wire shape."""

@@ -128,6 +128,10 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Largest single attachment the hub accepts (bytes).
 HUB_MAX_ATTACHMENT_BYTES = env_int("HUB_MAX_ATTACHMENT_BYTES", 500 * 1024 * 1024)
+# Master key (base64 of 32 random bytes) that encrypts hosted agencies' private signing keys at
+# rest with AES-256-GCM (agencies/pki/keystore.py, docs/pki.md). Empty here: dev and test set an
+# insecure fixed key, production requires it.
+HUB_KEY_ENCRYPTION_KEY = env_str("HUB_KEY_ENCRYPTION_KEY", "")
 
 REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",

@@ -18,6 +18,8 @@ DATABASES = {"default": database_from_url(env_str("DATABASE_URL", required=True)
 env_str("CELERY_BROKER_URL", required=True)
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", required=True))
 STATIC_ROOT = Path(env_str("STATIC_ROOT", required=True))
+# Encrypts hosted agencies' private signing keys at rest; losing it loses those keys (docs/pki.md).
+HUB_KEY_ENCRYPTION_KEY = env_str("HUB_KEY_ENCRYPTION_KEY", required=True)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -4,6 +4,8 @@ Files, the filesystem broker and the SQLite test database live under ``var/test`
 test run never consumes the tasks or files of a `make run` going on beside it.
 """
 
+import base64
+
 from config.env import env_str
 
 from .base import *  # noqa: F403
@@ -16,7 +18,13 @@ DEBUG = False
 SECRET_KEY = env_str("SECRET_KEY", "test-only-insecure-key")
 # Hashing demo passwords with PBKDF2 costs ~0.3 s each; tests do not need that strength.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# INSECURE, tests only: a fixed key so that encrypted test keys are reproducible.
+HUB_KEY_ENCRYPTION_KEY = env_str(
+    "HUB_KEY_ENCRYPTION_KEY", base64.b64encode(b"INSECURE-test-only-key-encrypt!!").decode()
+)
 MEDIA_ROOT = TEST_VAR_DIR / "media"
 globals().update(celery_settings(env_str("CELERY_BROKER_URL", "filesystem://"), TEST_VAR_DIR))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(TEST_VAR_DIR / "db.sqlite3")}  # noqa: F405
+# Commands that write beside the database (pki_demo's key files) stay inside var/test too.
+VAR_DIR = TEST_VAR_DIR

@@ -21,6 +21,7 @@ PRODUCTION_ENV = {
     "CELERY_BROKER_URL": "redis://broker.internal:6379/0",
     "MEDIA_ROOT": "/srv/hub/media",
     "STATIC_ROOT": "/srv/hub/static",
+    "HUB_KEY_ENCRYPTION_KEY": "bm90LWEtcmVhbC1rZXktanVzdC0zMi1ieXRlcy0hISE=",
 }
 
 

@@ -68,6 +68,10 @@ class Command(BaseCommand):
             for hub_role in hub_roles:
                 HubRole.objects.get_or_create(user=user, role=hub_role)
         self._sample_letter()
+        pki_options = ["--allow-production"] if options["allow_production"] else []
+        call_command(
+            "pki_demo", "--out", str(settings.VAR_DIR / "pki"), *pki_options, stdout=self.stdout
+        )
         self.stdout.write(self.style.SUCCESS("Demo data ready. Demo logins (username / password):"))
         for username, password, full_name, memberships, hub_roles in DEMO_USERS:
             where = ", ".join(f"{key}:{role}" for key, role in memberships) or ", ".join(hub_roles)

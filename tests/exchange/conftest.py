@@ -1,0 +1,172 @@
+"""Envelope fixtures: a demo CA, agencies' signing certificates, and an in-memory directory.
+
+Keys are generated once per test session: RSA key generation costs ~100 ms each.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pytest
+from cryptography import x509
+
+from agencies.pki.issuing import IssuedCertificate, issue_certificate, make_ca
+from agencies.pki.validation import TrustMaterial
+from exchange.envelope import (
+    AcknowledgementData,
+    DistributionEntry,
+    Envelope,
+    Header,
+    LetterData,
+    LetterNumberData,
+    ManifestEntry,
+    MessageType,
+    Party,
+    ReferenceData,
+)
+
+ETDA = Party("etda", "สำนักงานพัฒนาธุรกรรมทางอิเล็กทรอนิกส์", "11", "11007")
+SOC = Party("soc", "สำนักเลขาธิการคณะรัฐมนตรี")
+DGA = Party("dga", "สำนักงานพัฒนารัฐบาลดิจิทัล (องค์การมหาชน)")
+
+
+@dataclass
+class MemoryDirectory:
+    """The SenderDirectory protocol over plain dicts, for tests of the pure verifier."""
+
+    certificates: dict[str, list[x509.Certificate]]
+    trust: TrustMaterial
+    served: set[str] = field(default_factory=lambda: {"soc", "etda", "dga"})
+
+    def agency_exists(self, agency_key: str) -> bool:
+        return agency_key in self.certificates
+
+    def signing_certificates(self, agency_key: str) -> Sequence[x509.Certificate]:
+        return self.certificates.get(agency_key, [])
+
+    def trust_material(self) -> TrustMaterial:
+        return self.trust
+
+    def serves(self, agency_key: str) -> bool:
+        return agency_key in self.served
+
+
+@dataclass(frozen=True)
+class Pki:
+    ca: IssuedCertificate
+    etda: IssuedCertificate  # RSA-2048
+    dga: IssuedCertificate  # ECDSA P-256
+    soc: IssuedCertificate  # RSA-2048
+
+    def directory(self, **overrides) -> MemoryDirectory:
+        certificates = {
+            "etda": [self.etda.certificate],
+            "dga": [self.dga.certificate],
+            "soc": [self.soc.certificate],
+        }
+        return MemoryDirectory(
+            certificates=overrides.pop("certificates", certificates),
+            trust=overrides.pop("trust", TrustMaterial(anchors=(self.ca.certificate,))),
+            **overrides,
+        )
+
+
+@pytest.fixture(scope="session")
+def pki() -> Pki:
+    ca = make_ca("Saraban Hub Test CA")
+    return Pki(
+        ca=ca,
+        etda=issue_certificate(ca, common_name="สพธอ. signer", organization=ETDA.name_th),
+        dga=issue_certificate(ca, common_name="สพร. signer", organization=DGA.name_th, kind="ec"),
+        soc=issue_certificate(ca, common_name="สลค. signer", organization=SOC.name_th),
+    )
+
+
+def now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+
+
+def letter_envelope(
+    *,
+    sender: Party = ETDA,
+    recipient: Party = SOC,
+    created_at: datetime.datetime | None = None,
+    secrecy: str = "001",
+    manifest: tuple[ManifestEntry, ...] = (),
+    subject: str = "ข้อเสนอในการปรับปรุงการออกเอกสารหลักฐานของทางราชการผ่านระบบดิจิทัล",
+) -> Envelope:
+    """The ETDA sample letter as an envelope, with real Thai text and Thai digits."""
+    return Envelope(
+        header=Header(
+            message_id=str(uuid.uuid4()),
+            message_type=MessageType.LETTER,
+            created_at=created_at or now(),
+            sender=sender,
+            recipient=recipient,
+            conversation_id=str(uuid.uuid4()),
+        ),
+        letter=LetterData(
+            kind="external",
+            number=LetterNumberData(
+                ministry_code="ดศ",
+                sub_agency_code="สพขอ",
+                unit_number="511.04",
+                running=335,
+                year=2020,
+                text="ดศ (สพขอ) ๕๑๑.๐๔/๐๓๓๕",
+            ),
+            date=datetime.date(2020, 4, 22),
+            subject=subject,
+            urgency="004",
+            secrecy=secrecy,
+            salutation="เรียน",
+            addressee="เลขาธิการคณะรัฐมนตรี",
+            references=(
+                ReferenceData(
+                    number_text="นร ๐๕๐๖/ว(ล) ๑๑๕๖๑",
+                    date=datetime.date(2020, 4, 15),
+                    subject="ขอความเห็นประกอบการพิจารณาของคณะรัฐมนตรี (เรื่องที่ ๓)",
+                ),
+            ),
+            body="สพธอ. เห็นชอบในหลักการ และเสนอให้เริ่มกับหน่วยงานนำร่อง ๒๐ หน่วยงาน",
+            closing="ขอแสดงความนับถือ",
+            signer_name="นายชัยชนะ มิตรพันธ์",
+            signer_position="รองผู้อำนวยการ ปฏิบัติหน้าที่แทน ผู้อำนวยการ",
+            owning_unit="สำนักกฎหมาย",
+            phone="0 2123 1234 ต่อ 90700",
+            email="ictlawcenter@eta.or.th",
+            distribution=(DistributionEntry(party=recipient, addressee="เลขาธิการคณะรัฐมนตรี"),),
+        ),
+        manifest=manifest,
+    )
+
+
+def acknowledgement_envelope(
+    message_type: MessageType, *, sender: Party = SOC, recipient: Party = ETDA
+) -> Envelope:
+    return Envelope(
+        header=Header(
+            message_id=str(uuid.uuid4()),
+            message_type=message_type,
+            created_at=now(),
+            sender=sender,
+            recipient=recipient,
+            conversation_id=str(uuid.uuid4()),
+            in_reply_to=str(uuid.uuid4()),
+        ),
+        acknowledgement=AcknowledgementData(
+            acknowledged_message_id=str(uuid.uuid4()),
+            acknowledged_envelope_sha256="ab" * 32,
+            at=now(),
+            receive_number="๑๒๓" if message_type == MessageType.REGISTRATION else "",
+            receive_year=2026 if message_type == MessageType.REGISTRATION else None,
+            reason_code="wrong-subject" if message_type == MessageType.REJECTION else "",
+            reason=""
+            if message_type in (MessageType.RECEIPT, MessageType.REGISTRATION)
+            else "ส่งผิดส่วนราชการ กรุณาตรวจสอบ",
+            disputed_number="๑๒๓" if message_type == MessageType.RECEIVE_NUMBER_DISPUTE else "",
+        ),
+    )
