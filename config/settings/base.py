@@ -128,6 +128,10 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Largest single attachment the hub accepts (bytes).
 HUB_MAX_ATTACHMENT_BYTES = env_int("HUB_MAX_ATTACHMENT_BYTES", 500 * 1024 * 1024)
+# Envelope verification limits (exchange.policy): the XML only; attachments travel beside it.
+HUB_ENVELOPE_MAX_BYTES = env_int("HUB_ENVELOPE_MAX_BYTES", 10 * 1024 * 1024)
+HUB_ENVELOPE_MAX_DEPTH = env_int("HUB_ENVELOPE_MAX_DEPTH", 64)
+HUB_ENVELOPE_CLOCK_SKEW_SECONDS = env_int("HUB_ENVELOPE_CLOCK_SKEW_SECONDS", 600)
 # Master key (base64 of 32 random bytes) that encrypts hosted agencies' private signing keys at
 # rest with AES-256-GCM (agencies/pki/keystore.py, docs/pki.md). Empty here: dev and test set an
 # insecure fixed key, production requires it.

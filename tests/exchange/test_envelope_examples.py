@@ -133,3 +133,12 @@ def test_examples_verify_without_the_command_too(tmp_path):
     )
     assert verified.envelope.letter is not None
     assert verified.envelope.letter.number.text == "ดศ (สพขอ) ๕๑๑.๐๔/๐๓๓๕"
+
+
+def test_the_size_cap_is_a_setting(settings):
+    settings.HUB_ENVELOPE_MAX_BYTES = 1000
+
+    output, status = verify_command(EXAMPLES / "letter.xml")
+
+    assert status == 1
+    assert "envelope.too_large" in output

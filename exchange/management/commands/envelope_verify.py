@@ -17,6 +17,7 @@ from config.errors import HubError
 from exchange.directory import DatabaseDirectory, FileDirectory
 from exchange.envelope import Report, attachments_verify, envelope_verify
 from exchange.envelope.verification import SenderDirectory, VerifiedEnvelope
+from exchange.policy import verification_policy
 
 CHECK_LABELS = {
     "parsed": "XML parsed safely (size, depth, no DTD)",
@@ -85,7 +86,11 @@ class Command(BaseCommand):
         report = Report()
         try:
             verified = envelope_verify(
-                data, directory=self._directory(options), now=now, report=report
+                data,
+                directory=self._directory(options),
+                now=now,
+                policy=verification_policy(),
+                report=report,
             )
             if options["attachments"]:
                 self._check_attachments(verified, options["attachments"])
