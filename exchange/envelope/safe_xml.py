@@ -25,9 +25,25 @@ XINCLUDE_NAMESPACES = ("http://www.w3.org/2001/XInclude", "http://www.w3.org/200
 XSI_NAMESPACE = "http://www.w3.org/2001/XMLSchema-instance"
 
 
+class _RefuseExternal(etree.Resolver):
+    """Answer every request for an external resource (DTD subset, entity, schema) with nothing.
+
+    libxml2 still opens local files named in an external subset even with load_dtd=False;
+    this resolver makes sure no file or URL is ever read, whatever slips past the checks.
+    """
+
+    def resolve(self, url: str, pubid: str, context: object) -> object:
+        return self.resolve_string("", context)
+
+
 def hardened_parser() -> etree.XMLParser:
-    """Return a fresh parser with every dangerous feature off (parsers are not thread-safe)."""
-    return etree.XMLParser(
+    """Return a fresh parser with every dangerous feature off (parsers are not thread-safe).
+
+    The encoding is fixed to UTF-8, as the profile requires: a UTF-16 or UTF-32 document could
+    otherwise carry a DTD past the byte-level check below.
+    """
+    parser = etree.XMLParser(
+        encoding="utf-8",
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -37,6 +53,12 @@ def hardened_parser() -> etree.XMLParser:
         remove_pis=False,
         collect_ids=False,
     )
+    parser.resolvers.add(_RefuseExternal())
+    return parser
+
+
+# Byte-order marks of UTF-16 and UTF-32; a UTF-8 BOM is harmless and allowed.
+_NON_UTF8_MARKS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 
 
 def parse_xml(data: bytes, *, max_bytes: int, max_depth: int) -> etree._Element:
@@ -47,12 +69,17 @@ def parse_xml(data: bytes, *, max_bytes: int, max_depth: int) -> etree._Element:
     """
     if len(data) > max_bytes:
         raise TooLarge(details={"max_bytes": max_bytes, "size": len(data)})
+    if data.startswith(_NON_UTF8_MARKS) or b"\x00" in data[:4]:
+        raise Malformed(details={"reason": "envelopes are UTF-8"})
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         raise DtdForbidden()
     try:
         root = etree.fromstring(data, parser=hardened_parser())
     except etree.XMLSyntaxError as exc:
-        raise Malformed(details={"error": str(exc)[:300]}) from exc
+        if "Excessive depth" in str(exc):
+            raise TooDeep(details={"max_depth": max_depth}) from exc
+        # Position only: libxml2's message may quote content (even of files it tried to read).
+        raise Malformed(details={"line": exc.lineno, "column": exc.offset}) from exc
     if root.getroottree().docinfo.doctype:
         raise DtdForbidden()
     for node in root.iter():

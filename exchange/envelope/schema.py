@@ -16,6 +16,7 @@ _local = threading.local()
 def envelope_schema() -> etree.XMLSchema:
     schema: etree.XMLSchema | None = getattr(_local, "schema", None)
     if schema is None:
-        schema = etree.XMLSchema(etree.parse(str(SCHEMA_PATH), parser=hardened_parser()))
+        document = etree.fromstring(SCHEMA_PATH.read_bytes(), parser=hardened_parser())
+        schema = etree.XMLSchema(document)
         _local.schema = schema
     return schema

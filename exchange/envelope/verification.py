@@ -120,6 +120,33 @@ def _transforms(reference: etree._Element) -> list[str | None]:
     return [t.get("Algorithm") for t in reference.findall("ds:Transforms/ds:Transform", NS)]
 
 
+def _canonicalization_transform_checked(algorithm: str | None, policy: VerificationPolicy) -> None:
+    """A transform in the c14n position must be a canonicalization, and an allowed one."""
+    try:
+        CanonicalizationMethod(algorithm)
+    except ValueError:
+        raise errors.TransformForbidden(details={"transform": algorithm}) from None
+    _c14n_checked(algorithm, policy)
+
+
+def _check_key_info(signature: etree._Element) -> None:
+    """Allow in KeyInfo only the certificate (and optionally its key value).
+
+    In plain XMLDSig, KeyInfo is not signed: nothing a reader could take for data may hide there.
+    """
+    key_info = signature.find("ds:KeyInfo", NS)
+    names = [etree.QName(child).localname for child in key_info] if key_info is not None else []
+    certificates = [
+        etree.QName(child).localname for child in signature.iterfind("ds:KeyInfo/ds:X509Data/*", NS)
+    ]
+    if (
+        set(names) - {"X509Data", "KeyValue"}
+        or names.count("X509Data") != 1
+        or set(certificates) != {"X509Certificate"}
+    ):
+        raise errors.CertificateNotRegistered(details={"key_info": names, "x509": certificates})
+
+
 def _signature_element(root: etree._Element) -> etree._Element:
     """Return the one ds:Signature, which must be the root's last child."""
     signatures = root.findall(".//ds:Signature", NS)
@@ -129,6 +156,9 @@ def _signature_element(root: etree._Element) -> etree._Element:
         or root[-1] is not signatures[0]
     ):
         raise errors.SignatureWrapping(details={"signatures": len(signatures)})
+    if (signatures[0].tail or "").strip():
+        # Text after the signature is outside every reference: unsigned content.
+        raise errors.SignatureWrapping(details={"reason": "text after the signature"})
     ids = [
         value
         for element in root.iter()
@@ -144,7 +174,7 @@ def _check_shape(signature: etree._Element, policy: VerificationPolicy) -> Signa
     """Accept exactly the hub's XAdES-BES shape or plain XMLDSig over URI=""; nothing else."""
     children = [etree.QName(child).localname for child in signature]
     signed_info = signature.find("ds:SignedInfo", NS)
-    if signed_info is None or children[:3] != ["SignedInfo", "SignatureValue", "KeyInfo"]:
+    if signed_info is None:
         raise errors.SignatureWrapping(details={"children": children})
     c14n = signed_info.find("ds:CanonicalizationMethod", NS)
     _c14n_checked(c14n.get("Algorithm") if c14n is not None else None, policy)
@@ -156,6 +186,10 @@ def _check_shape(signature: etree._Element, policy: VerificationPolicy) -> Signa
         raise errors.AlgorithmForbidden(details={"signature": algorithm}) from None
     if signature_method not in policy.signature_methods:
         raise errors.AlgorithmForbidden(details={"signature": algorithm})
+    # Algorithms first, so an HMAC or SHA-1 signature is named as such whatever its layout.
+    if children[:3] != ["SignedInfo", "SignatureValue", "KeyInfo"]:
+        raise errors.SignatureWrapping(details={"children": children})
+    _check_key_info(signature)
 
     references = signed_info.findall("ds:Reference", NS)
     for reference in references:
@@ -166,7 +200,7 @@ def _check_shape(signature: etree._Element, policy: VerificationPolicy) -> Signa
     transforms = _transforms(whole[0])
     if len(transforms) != 2 or transforms[0] != ENVELOPED_TRANSFORM:
         raise errors.TransformForbidden(details={"transforms": transforms})
-    _c14n_checked(transforms[1], policy)
+    _canonicalization_transform_checked(transforms[1], policy)
 
     others = [r for r in references if r is not whole[0]]
     objects = signature.findall("ds:Object", NS)
@@ -174,6 +208,9 @@ def _check_shape(signature: etree._Element, policy: VerificationPolicy) -> Signa
         if objects or len(children) != 3:
             raise errors.SignatureWrapping(details={"children": children})
         return "xmldsig"
+    if not objects:
+        # Plain XMLDSig signs exactly one thing: the whole envelope.
+        raise errors.ReferenceForbidden(details={"references": len(references)})
     _check_xades_references(signature, others, objects, policy)
     return "xades"
 
@@ -190,6 +227,17 @@ def _check_xades_references(
     )
     if len(objects) != 1 or len(properties) != 1 or key_info is None:
         raise errors.SignatureWrapping(details={"objects": len(objects)})
+    # The Object holds the qualifying properties and nothing else: anything beside them would
+    # travel in the "signed" bytes without being signed.
+    qualifying_properties = properties[0].getparent()
+    if (
+        len(objects[0]) != 1
+        or qualifying_properties is None
+        or len(qualifying_properties) != 1
+        or (objects[0].text or "").strip()
+        or len(signature) != 4
+    ):
+        raise errors.SignatureWrapping(details={"reason": "unsigned content in ds:Object"})
     qualifying = properties[0].getparent()
     if qualifying is None or qualifying.get("Target") != f"#{signature.get('Id')}":
         raise errors.SignatureWrapping(details={"target": "QualifyingProperties"})
@@ -205,7 +253,7 @@ def _check_xades_references(
         if len(transforms) > 1:
             raise errors.TransformForbidden(details={"transforms": transforms})
         for transform in transforms:
-            _c14n_checked(transform, policy)
+            _canonicalization_transform_checked(transform, policy)
 
 
 def _key_info_certificate(signature: etree._Element) -> x509.Certificate:
@@ -267,6 +315,11 @@ def _signxml_verify(
     except etree.DocumentInvalid as exc:
         raise errors.SignatureInvalid(
             details={"reason": "ds:Signature is not schema-valid"}
+        ) from exc
+    except etree.XMLSyntaxError as exc:
+        # signxml re-parses its own serialisation; what it cannot re-read was not signed as-is.
+        raise errors.SignatureInvalid(
+            details={"reason": "unreadable after canonicalization"}
         ) from exc
     signed = [
         r.signed_xml
