@@ -7,6 +7,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("letters.urls")),
     path("agencies/", include("agencies.urls")),
+    path("api/v1/exchange/", include("exchange.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

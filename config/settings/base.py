@@ -132,6 +132,10 @@ HUB_MAX_ATTACHMENT_BYTES = env_int("HUB_MAX_ATTACHMENT_BYTES", 500 * 1024 * 1024
 HUB_ENVELOPE_MAX_BYTES = env_int("HUB_ENVELOPE_MAX_BYTES", 10 * 1024 * 1024)
 HUB_ENVELOPE_MAX_DEPTH = env_int("HUB_ENVELOPE_MAX_DEPTH", 64)
 HUB_ENVELOPE_CLOCK_SKEW_SECONDS = env_int("HUB_ENVELOPE_CLOCK_SKEW_SECONDS", 600)
+# Push deliveries verify the peer's TLS certificate; only tests against 127.0.0.1 turn it off.
+HUB_PUSH_VERIFY_TLS = env_bool("HUB_PUSH_VERIFY_TLS", True)
+# Agencies whose envelopes the inbound endpoint accepts; empty: every agency hosted here.
+HUB_SERVED_AGENCIES = env_list("HUB_SERVED_AGENCIES", [])
 # Master key (base64 of 32 random bytes) that encrypts hosted agencies' private signing keys at
 # rest with AES-256-GCM (agencies/pki/keystore.py, docs/pki.md). Empty here: dev and test set an
 # insecure fixed key, production requires it.
@@ -168,7 +172,11 @@ def celery_settings(broker_url: str, var_dir: Path) -> dict[str, Any]:
         "CELERY_TASK_IGNORE_RESULT": True,
         "CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP": True,
         "CELERY_BEAT_SCHEDULE_FILENAME": str(var_dir / "celerybeat-schedule"),
-        "CELERY_BEAT_SCHEDULE": {},
+        # The sweeper is what makes a lost kick harmless: due or lease-expired deliveries are
+        # found in the database and kicked again.
+        "CELERY_BEAT_SCHEDULE": {
+            "exchange-sweep": {"task": "exchange.sweep", "schedule": 5.0},
+        },
     }
     if broker_url.startswith("filesystem://"):
         queue_dir = var_dir / "broker"

@@ -79,6 +79,27 @@ def _suffix(name: str) -> str:
     return suffix if re.fullmatch(r"\.[a-z0-9]{1,10}", suffix) else ""
 
 
+def attachment_store(attachment: Attachment, stream: IO[bytes]) -> None:
+    """Stream a file into storage for an unsaved attachment; fill in its size and SHA-256.
+
+    Stored under a random name: the clerk's file name is data, never a path on our disk. A
+    partly written file (oversize, I/O error) is removed before the error propagates.
+    """
+    hashing = HashingFile(stream, name=attachment.name, max_bytes=settings.HUB_MAX_ATTACHMENT_BYTES)
+    storage = attachment.file.storage
+    storage_name = (
+        f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{_suffix(attachment.name)}"
+    )
+    try:
+        attachment.file.name = storage.save(storage_name, hashing)
+    except Exception:
+        if storage.exists(storage_name):
+            storage.delete(storage_name)
+        raise
+    attachment.size = hashing.bytes_read
+    attachment.sha256 = hashing.sha256.hexdigest()
+
+
 def attachment_add(
     *,
     letter: Letter,
@@ -98,7 +119,6 @@ def attachment_add(
     media_type = media_type.strip().lower()
     if "/" not in media_type or len(media_type) > 100:
         raise AttachmentInvalid(details={"media_type": media_type})
-    hashing = HashingFile(stream, name=clean_name, max_bytes=settings.HUB_MAX_ATTACHMENT_BYTES)
     attachment = Attachment(
         letter=letter,
         role=role,
@@ -108,17 +128,7 @@ def attachment_add(
         uploaded_by=actor if isinstance(actor, User) else None,
     )
     # Streaming happens outside the transaction: no row lock is held during a long upload.
-    # Stored under a random name: the clerk's file name is data, never a path on our disk.
-    storage = attachment.file.storage
-    storage_name = f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{_suffix(clean_name)}"
-    try:
-        attachment.file.name = storage.save(storage_name, hashing)
-    except Exception:
-        if storage.exists(storage_name):
-            storage.delete(storage_name)
-        raise
-    attachment.size = hashing.bytes_read
-    attachment.sha256 = hashing.sha256.hexdigest()
+    attachment_store(attachment, stream)
     try:
         with transaction.atomic(durable=True):
             locked = Letter.objects.select_for_update().get(pk=letter.pk)

@@ -127,7 +127,7 @@ def _check_number_parts(letter: Letter) -> None:
         raise LetterInvalid(details={"number": str(exc)}) from exc
 
 
-def _replace_parts(letter: Letter, parts: LetterParts) -> None:
+def replace_parts(letter: Letter, parts: LetterParts) -> None:
     agencies = [recipient.agency.pk for recipient in parts.recipients]
     if len(set(agencies)) != len(agencies):
         raise LetterInvalid(details={"recipients": "An agency is listed more than once."})
@@ -193,7 +193,7 @@ def letter_create_draft(
             if client_token and existing is not None:
                 return existing
             raise
-        _replace_parts(letter, parts or LetterParts())
+        replace_parts(letter, parts or LetterParts())
         audit_record(
             action="letters.letter.drafted",
             actor=actor,
@@ -216,7 +216,7 @@ def letter_update_draft(
         _apply_fields(letter, values)
         letter.save()
         if parts is not None:
-            _replace_parts(letter, parts)
+            replace_parts(letter, parts)
         audit_record(
             action="letters.letter.updated",
             actor=actor,
@@ -268,61 +268,77 @@ def letter_allocate_number(
     """
     with transaction.atomic(durable=True):
         letter = Letter.objects.select_for_update().select_related("agency").get(pk=letter.pk)
-        numbered = RegisterEntry.objects.filter(
-            letter=letter, register=RegisterKind.DISPATCH, revision=0
-        ).first()
-        if numbered is not None:
-            return numbered
-        if letter.direction != Direction.OUTGOING or letter.status != LetterStatus.DRAFT:
-            raise LetterNotNumberable()
-        if not letter.unit_number:
-            raise LetterInvalid(details={"unit_number": "The owner number is missing."})
-        _check_number_parts(letter)
-        before = _snapshot(letter)
-        series = register_series_for(letter, register=RegisterKind.DISPATCH)
-        # The printed number must name the series it was drawn from, or a secret letter's
-        # number 1 would read exactly like normal letter number 1. A secret circular keeps
-        # its circular mark with the secret sign, as printed on real letters: ว(ล).
-        if series == RegisterSeries.SECRET:
-            letter.series_mark = SECRET_CIRCULAR_MARK if letter.series == Series.CIRCULAR else ""
-            letter.series = Series.SECRET
-        now = timezone.now()
-        letter_date = letter.letter_date or timezone.localdate(now)
+        return number_locked_letter(letter=letter, actor=actor, idempotency_key=idempotency_key)
 
-        def describe(number: int) -> RegisterColumns:
-            return RegisterColumns(
-                letter_number=_render_number(letter, running=number),
-                letter_date=letter_date,
-                from_party=letter.owning_unit or letter.agency.name_th,
-                to_party=_recipient_names(letter),
-                subject=letter.subject,
-            )
 
-        allocation = register_number_allocate(
-            agency=letter.agency,
-            register=RegisterKind.DISPATCH,
-            series=series,
-            letter=letter,
-            registered_at=now,
-            idempotency_key=idempotency_key,
-            actor=actor,
-            columns=describe,
+def number_locked_letter(
+    *, letter: Letter, actor: Actor, idempotency_key: str | None = None
+) -> RegisterEntry:
+    """Number a letter the caller has locked (SELECT … FOR UPDATE) in its own transaction."""
+    numbered = RegisterEntry.objects.filter(
+        letter=letter, register=RegisterKind.DISPATCH, revision=0
+    ).first()
+    if numbered is not None:
+        return numbered
+    if letter.direction != Direction.OUTGOING or letter.status != LetterStatus.DRAFT:
+        raise LetterNotNumberable()
+    if not letter.unit_number:
+        raise LetterInvalid(details={"unit_number": "The owner number is missing."})
+    _check_number_parts(letter)
+    before = _snapshot(letter)
+    series = register_series_for(letter, register=RegisterKind.DISPATCH)
+    # The printed number must name the series it was drawn from, or a secret letter's
+    # number 1 would read exactly like normal letter number 1. A secret circular keeps
+    # its circular mark with the secret sign, as printed on real letters: ว(ล).
+    if series == RegisterSeries.SECRET:
+        letter.series_mark = SECRET_CIRCULAR_MARK if letter.series == Series.CIRCULAR else ""
+        letter.series = Series.SECRET
+    now = timezone.now()
+    letter_date = letter.letter_date or timezone.localdate(now)
+
+    def describe(number: int) -> RegisterColumns:
+        return RegisterColumns(
+            letter_number=_render_number(letter, running=number),
+            letter_date=letter_date,
+            from_party=letter.owning_unit or letter.agency.name_th,
+            to_party=_recipient_names(letter),
+            subject=letter.subject,
         )
-        entry = allocation.entry
-        letter.running_number = entry.number
-        letter.number_year = entry.year
-        letter.letter_date = letter_date
-        letter.status = LetterStatus.NUMBERED
-        letter.save()
-        audit_record(
-            action="letters.letter.numbered",
-            actor=actor,
-            agency=letter.agency,
-            target=letter,
-            before=before,
-            after={**_snapshot(letter), "number": entry.letter_number},
-        )
+
+    allocation = register_number_allocate(
+        agency=letter.agency,
+        register=RegisterKind.DISPATCH,
+        series=series,
+        letter=letter,
+        registered_at=now,
+        idempotency_key=idempotency_key,
+        actor=actor,
+        columns=describe,
+    )
+    entry = allocation.entry
+    letter.running_number = entry.number
+    letter.number_year = entry.year
+    letter.letter_date = letter_date
+    letter.status = LetterStatus.NUMBERED
+    letter.save()
+    audit_record(
+        action="letters.letter.numbered",
+        actor=actor,
+        agency=letter.agency,
+        target=letter,
+        before=before,
+        after={**_snapshot(letter), "number": entry.letter_number},
+    )
     return entry
+
+
+def lock_letter(letter: Letter) -> Letter:
+    """Re-read a letter under a row lock, with the agencies its services need."""
+    return (
+        Letter.objects.select_for_update()
+        .select_related("agency", "sender_agency")
+        .get(pk=letter.pk)
+    )
 
 
 def letter_register_incoming(
@@ -330,41 +346,72 @@ def letter_register_incoming(
 ) -> RegisterEntry:
     """Register an incoming letter in the receive register (ลงรับ); idempotent per letter."""
     with transaction.atomic(durable=True):
-        letter = (
-            Letter.objects.select_for_update()
-            .select_related("agency", "sender_agency")
-            .get(pk=letter.pk)
+        return register_locked_incoming(
+            letter=lock_letter(letter), actor=actor, idempotency_key=idempotency_key
         )
-        registered = RegisterEntry.objects.filter(
-            letter=letter, register=RegisterKind.RECEIVE, revision=0
-        ).first()
-        if registered is not None:
-            return registered
-        if letter.direction != Direction.INCOMING or letter.status != LetterStatus.RECEIVED:
-            raise LetterNotRegistrable()
-        allocation = register_number_allocate(
-            agency=letter.agency,
-            register=RegisterKind.RECEIVE,
-            series=register_series_for(letter, register=RegisterKind.RECEIVE),
-            letter=letter,
-            idempotency_key=idempotency_key,
-            actor=actor,
-            columns=RegisterColumns(
-                letter_number=letter.number_display(),
-                letter_date=letter.letter_date,
-                from_party=letter.sender_agency.name_th,
-                to_party=letter.addressee or letter.agency.name_th,
-                subject=letter.subject,
-            ),
-        )
-        letter.status = LetterStatus.REGISTERED
-        letter.save(update_fields=["status", "updated_at"])
-        audit_record(
-            action="letters.letter.registered",
-            actor=actor,
-            agency=letter.agency,
-            target=letter,
-            before={"status": LetterStatus.RECEIVED},
-            after={"status": letter.status, "receive_number": allocation.entry.number},
-        )
+
+
+def register_locked_incoming(
+    *, letter: Letter, actor: Actor, idempotency_key: str | None = None
+) -> RegisterEntry:
+    """Register an incoming letter the caller has locked, in the caller's transaction."""
+    registered = RegisterEntry.objects.filter(
+        letter=letter, register=RegisterKind.RECEIVE, revision=0
+    ).first()
+    if registered is not None:
+        return registered
+    if letter.direction != Direction.INCOMING or letter.status != LetterStatus.RECEIVED:
+        raise LetterNotRegistrable()
+    allocation = register_number_allocate(
+        agency=letter.agency,
+        register=RegisterKind.RECEIVE,
+        series=register_series_for(letter, register=RegisterKind.RECEIVE),
+        letter=letter,
+        idempotency_key=idempotency_key,
+        actor=actor,
+        columns=RegisterColumns(
+            letter_number=letter.number_display(),
+            letter_date=letter.letter_date,
+            from_party=letter.sender_agency.name_th,
+            to_party=letter.addressee or letter.agency.name_th,
+            subject=letter.subject,
+        ),
+    )
+    letter.status = LetterStatus.REGISTERED
+    letter.save(update_fields=["status", "updated_at"])
+    audit_record(
+        action="letters.letter.registered",
+        actor=actor,
+        agency=letter.agency,
+        target=letter,
+        before={"status": LetterStatus.RECEIVED},
+        after={"status": letter.status, "receive_number": allocation.entry.number},
+    )
     return allocation.entry
+
+
+# What a recipient may say instead of registering a letter.
+REFUSALS = (LetterStatus.REJECTED, LetterStatus.WRONG_RECIPIENT)
+
+
+def refuse_locked_incoming(
+    *, letter: Letter, status: LetterStatus, reason: str, actor: Actor
+) -> Letter:
+    """Mark a received letter rejected (ปฏิเสธ) or sent to the wrong agency, with the reason."""
+    if status not in REFUSALS:
+        raise ValueError(f"{status} is not a refusal")
+    if letter.direction != Direction.INCOMING or letter.status != LetterStatus.RECEIVED:
+        raise LetterNotRegistrable()
+    if not reason.strip():
+        raise LetterInvalid(details={"reason": "A reason is required."})
+    letter.status = status
+    letter.save(update_fields=["status", "updated_at"])
+    audit_record(
+        action=f"letters.letter.{status}",
+        actor=actor,
+        agency=letter.agency,
+        target=letter,
+        before={"status": LetterStatus.RECEIVED},
+        after={"status": status, "reason": reason},
+    )
+    return letter

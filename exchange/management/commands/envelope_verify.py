@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives import hashes
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from config.errors import HubError
 from exchange.directory import DatabaseDirectory, FileDirectory
@@ -20,17 +21,17 @@ from exchange.envelope.verification import SenderDirectory, VerifiedEnvelope
 from exchange.policy import verification_policy
 
 CHECK_LABELS = {
-    "parsed": "XML parsed safely (size, depth, no DTD)",
-    "sender_known": "Sender is in the directory",
-    "signature_shape": "Signature has the profile's shape",
-    "certificate": "Certificate is registered, trusted, valid and not revoked",
-    "signature": "Signature matches the envelope",
-    "schema": "Envelope follows the schema",
-    "message_type": "Content matches the message type",
-    "recipient": "Recipient is served",
-    "clock": "Creation time is within the clock window",
-    "secrecy": "Secrecy level may travel electronically",
-    "attachments": "Attachments match the signed manifest",
+    "parsed": gettext_noop("XML parsed safely (size, depth, no DTD)"),
+    "sender_known": gettext_noop("Sender is in the directory"),
+    "signature_shape": gettext_noop("Signature has the profile's shape"),
+    "certificate": gettext_noop("Certificate is registered, trusted, valid and not revoked"),
+    "signature": gettext_noop("Signature matches the envelope"),
+    "schema": gettext_noop("Envelope follows the schema"),
+    "message_type": gettext_noop("Content matches the message type"),
+    "recipient": gettext_noop("Recipient is served"),
+    "clock": gettext_noop("Creation time is within the clock window"),
+    "secrecy": gettext_noop("Secrecy level may travel electronically"),
+    "attachments": gettext_noop("Attachments match the signed manifest"),
 }
 
 
@@ -97,13 +98,15 @@ class Command(BaseCommand):
                 report.ok("attachments")
         except HubError as error:
             self._print_checks(report)
-            self.stdout.write(self.style.ERROR(f"✗ {_('Failed')}: {error.code} · {error.message}"))
+            failed = _("Failed")
+            self.stdout.write(self.style.ERROR(f"✗ {failed}: {error.code} · {error.message}"))
             if error.details:
                 self.stdout.write(f"  {error.details}")
             return False
         self._print_verdict(verified)
         self._print_checks(report)
-        self.stdout.write(self.style.SUCCESS(f"✓ {_('Verified')}"))
+        verified_label = _("Verified")
+        self.stdout.write(self.style.SUCCESS(f"✓ {verified_label}"))
         return True
 
     def _check_attachments(self, verified: VerifiedEnvelope, folder: Path) -> None:

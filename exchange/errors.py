@@ -1,0 +1,37 @@
+"""Errors of the delivery engine (the envelope's own are in exchange/envelope/errors.py)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from config.errors import Conflict, InvalidInput, NotFound
+
+
+class MessageTypeNotAccepted(InvalidInput):
+    code = "exchange.message_type_not_accepted"
+    default_message = _("This endpoint does not accept this message type.")
+
+
+class UnknownAcknowledgedMessage(NotFound):
+    code = "exchange.unknown_acknowledged_message"
+    default_message = _("The acknowledged message was not sent by this hub to this agency.")
+
+
+class AcknowledgementOutOfOrder(Conflict):
+    code = "exchange.acknowledgement_out_of_order"
+    default_message = _("The letter's delivery is not in a state this acknowledgement can follow.")
+
+
+class NotSendable(Conflict):
+    code = "exchange.not_sendable"
+    default_message = _("Only a draft or numbered outgoing letter with recipients can be sent.")
+
+
+class NoInboundRecord(Conflict):
+    code = "exchange.no_inbound_record"
+    default_message = _(
+        "This letter did not arrive through the exchange; no acknowledgement can be sent."
+    )
+
+
+class NotRedrivable(Conflict):
+    code = "exchange.not_redrivable"
+    default_message = _("Only a failed or expired delivery can be tried again.")

@@ -1,0 +1,169 @@
+"""Translate between the hub's models and envelope data (exchange.envelope.types)."""
+
+from __future__ import annotations
+
+import datetime
+
+from agencies.models import Agency
+from exchange.envelope import (
+    DistributionEntry,
+    Envelope,
+    Header,
+    LetterData,
+    LetterNumberData,
+    ManifestEntry,
+    MessageType,
+    Party,
+    ReferenceData,
+)
+from letters.letter_number import parse_letter_number
+from letters.models import Attachment, Letter, RecipientRole
+from letters.services.letters import LetterFields, LetterParts, RecipientInput, ReferenceInput
+
+
+def party_for(agency: Agency) -> Party:
+    return Party(
+        agency_key=agency.key,
+        name_th=agency.name_th,
+        ecms_ministry_code=agency.ecms_ministry_code,
+        ecms_department_code=agency.ecms_department_code,
+    )
+
+
+def manifest_id(attachment: Attachment) -> str:
+    return f"att-{attachment.pk}"
+
+
+def manifest_for(letter: Letter) -> tuple[ManifestEntry, ...]:
+    return tuple(
+        ManifestEntry(
+            attachment_id=manifest_id(attachment),
+            role=attachment.role,
+            name=attachment.name,
+            media_type=attachment.media_type,
+            size=attachment.size,
+            sha256=attachment.sha256,
+            description=attachment.description,
+        )
+        for attachment in letter.attachments.all()
+    )
+
+
+def letter_data(letter: Letter) -> LetterData:
+    number = letter.number
+    if number is None or letter.letter_date is None:
+        raise ValueError("Only a numbered, dated letter goes into an envelope.")
+    return LetterData(
+        kind=letter.kind,
+        number=LetterNumberData(
+            ministry_code=number.ministry_code,
+            sub_agency_code=number.sub_agency_code,
+            unit_number=number.unit_number,
+            series=number.series.value,
+            series_mark=letter.series_mark,
+            running=number.running,
+            year=letter.number_year,
+            text=letter.number_display(),
+        ),
+        date=letter.letter_date,
+        subject=letter.subject,
+        urgency=letter.urgency,
+        secrecy=letter.secrecy,
+        urgent_deadline=letter.urgent_deadline,
+        salutation=letter.salutation,
+        addressee=letter.addressee,
+        references=tuple(
+            ReferenceData(number_text=r.number_text, date=r.date, subject=r.subject)
+            for r in letter.references.all()
+        ),
+        body=letter.body,
+        closing=letter.closing,
+        signer_name=letter.signer_name,
+        signer_position=letter.signer_position,
+        owning_unit=letter.owning_unit,
+        phone=letter.phone,
+        email=letter.email,
+        distribution=tuple(
+            DistributionEntry(
+                party=party_for(recipient.agency),
+                role=recipient.role,
+                addressee=recipient.addressee,
+            )
+            for recipient in letter.recipients.select_related("agency")
+        ),
+    )
+
+
+def letter_envelope(
+    *,
+    letter: Letter,
+    recipient: Agency,
+    message_id: str,
+    conversation_id: str,
+    created_at: datetime.datetime,
+) -> Envelope:
+    """The envelope of one recipient's copy of a numbered outgoing letter."""
+    return Envelope(
+        header=Header(
+            message_id=message_id,
+            message_type=MessageType.LETTER,
+            created_at=created_at,
+            sender=party_for(letter.agency),
+            recipient=party_for(recipient),
+            conversation_id=conversation_id,
+        ),
+        letter=letter_data(letter),
+        manifest=manifest_for(letter),
+    )
+
+
+def incoming_values(data: LetterData) -> tuple[LetterFields, LetterParts]:
+    """What the recipient's copy of a letter holds, from the verified letter data."""
+    try:
+        parsed = parse_letter_number(data.number.text) if data.number.text else None
+    except ValueError:
+        parsed = None
+    known = {
+        agency.key: agency
+        for agency in Agency.objects.filter(
+            key__in=[entry.party.agency_key for entry in data.distribution], is_active=True
+        )
+    }
+    values = LetterFields(
+        subject=data.subject,
+        kind=data.kind,
+        series=parsed.series.value if parsed else data.number.series,
+        ministry_code=data.number.ministry_code,
+        sub_agency_code=data.number.sub_agency_code,
+        unit_number=data.number.unit_number,
+        letter_date=data.date,
+        salutation=data.salutation,
+        addressee=data.addressee,
+        body=data.body,
+        closing=data.closing,
+        signer_name=data.signer_name,
+        signer_position=data.signer_position,
+        owning_unit=data.owning_unit,
+        phone=data.phone,
+        email=data.email,
+        urgency=data.urgency,
+        secrecy=data.secrecy,
+        urgent_deadline=data.urgent_deadline,
+    )
+    parts = LetterParts(
+        # Agencies our directory does not know stay in the signed envelope, not in the copy.
+        recipients=[
+            RecipientInput(
+                agency=known[entry.party.agency_key],
+                role=RecipientRole.CC if entry.role == "cc" else RecipientRole.TO,
+                addressee=entry.addressee,
+            )
+            for entry in data.distribution
+            if entry.party.agency_key in known
+        ],
+        references=[
+            ReferenceInput(number_text=r.number_text, date=r.date, subject=r.subject)
+            for r in data.references
+        ],
+    )
+    return values, parts

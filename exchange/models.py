@@ -1,0 +1,149 @@
+"""The outbox (one Delivery per outgoing envelope), its attempts, and what arrived.
+
+PostgreSQL is the source of truth for delivery: Celery only carries "try this one now" kicks,
+and the sweeper re-kicks anything due or whose lease ran out (services/outbox.py).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from exchange.envelope.types import MessageType
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    DELIVERED = "delivered", _("Delivered")  # the recipient's signed receipt is verified
+    REGISTERED = "registered", _("Registered")
+    REJECTED = "rejected", _("Rejected")
+    WRONG_RECIPIENT = "wrong_recipient", _("Wrong recipient")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Expired")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# Work is still to be done only in these states; the sweeper looks nowhere else.
+PENDING_STATUSES = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
+MESSAGE_TYPE_CHOICES = [(t.value, t.value) for t in MessageType]
+
+
+class Delivery(models.Model):
+    """One signed envelope on its way to one recipient agency: a letter or an acknowledgement."""
+
+    message_id = models.UUIDField(_("message id"), default=uuid.uuid4, unique=True)
+    message_type = models.CharField(_("message type"), max_length=30, choices=MESSAGE_TYPE_CHOICES)
+    sender = models.ForeignKey(
+        "agencies.Agency", verbose_name=_("sender"), on_delete=models.PROTECT, related_name="+"
+    )
+    recipient = models.ForeignKey(
+        "agencies.Agency", verbose_name=_("recipient"), on_delete=models.PROTECT, related_name="+"
+    )
+    # The outgoing letter for a letter envelope; the letter acknowledged for an acknowledgement.
+    letter = models.ForeignKey(
+        "letters.Letter",
+        verbose_name=_("letter"),
+        on_delete=models.PROTECT,
+        related_name="deliveries",
+    )
+    envelope = models.BinaryField(_("signed envelope"))
+    envelope_sha256 = models.CharField(max_length=64)
+
+    status = models.CharField(
+        _("status"), max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED
+    )
+    attempt_count = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("give up after"))
+    last_error_code = models.CharField(max_length=100, blank=True)
+
+    # Filled from the recipient's signed acknowledgements.
+    receipt = models.BinaryField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    receive_number = models.CharField(_("recipient's receive number"), max_length=100, blank=True)
+    registered_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="queued"),
+                name="delivery_due_idx",
+            ),
+            models.Index(
+                fields=["lease_expires_at"],
+                condition=Q(status="sending"),
+                name="delivery_lease_idx",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["letter", "recipient"],
+                condition=Q(message_type="letter"),
+                name="delivery_one_letter_copy_per_recipient",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_type} {self.message_id} → {self.recipient_id}: {self.status}"
+
+
+class DeliveryAttempt(models.Model):
+    """One try to hand an envelope over, recorded before and after the call."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempts")
+    started_at = models.DateTimeField(default=timezone.now)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    transport = models.CharField(max_length=10)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    succeeded = models.BooleanField(null=True)
+    error_code = models.CharField(max_length=100, blank=True)
+    permanent = models.BooleanField(default=False)
+    response_excerpt = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+
+    def __str__(self) -> str:
+        return f"attempt {self.pk} of {self.delivery_id}: {self.succeeded}"
+
+
+class InboundEnvelope(models.Model):
+    """An envelope that arrived, stored byte for byte with the evidence of its verification."""
+
+    sender = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    recipient = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    message_id = models.UUIDField()
+    message_type = models.CharField(max_length=30, choices=MESSAGE_TYPE_CHOICES)
+    envelope = models.BinaryField()
+    envelope_sha256 = models.CharField(max_length=64)
+    # The signed receipt we answered with; replaying the same bytes returns exactly this.
+    receipt = models.BinaryField()
+    letter = models.ForeignKey(
+        "letters.Letter", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    evidence = models.JSONField(default=dict)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sender", "message_id"], name="inbound_once_per_sender_message"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_type} {self.message_id} from {self.sender_id}"

@@ -1,0 +1,238 @@
+"""The acknowledgement ladder: receipt → registration | rejection | wrong recipient.
+
+Recipient side: registering (ลงรับ), rejecting or marking a letter as sent to the wrong agency
+happen in one transaction with queuing the signed acknowledgement back to the sender.
+Sender side: each verified acknowledgement moves the letter's delivery to its recipient on.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from django.db import transaction
+from django.utils import timezone
+
+from agencies.models import Agency
+from agencies.pki.keystore import signing_material_for
+from audit.services import Actor, audit_record
+from exchange.directory import DatabaseDirectory
+from exchange.envelope import (
+    AcknowledgementData,
+    Envelope,
+    EnvelopeRejected,
+    Header,
+    MessageType,
+    VerifiedEnvelope,
+    envelope_sign,
+    envelope_verify,
+)
+from exchange.errors import (
+    AcknowledgementOutOfOrder,
+    MessageTypeNotAccepted,
+    NoInboundRecord,
+    UnknownAcknowledgedMessage,
+)
+from exchange.mapping import party_for
+from exchange.models import Delivery, DeliveryStatus, InboundEnvelope
+from exchange.policy import verification_policy
+from letters.models import Letter, LetterStatus, RegisterEntry
+from letters.services.letters import lock_letter, refuse_locked_incoming, register_locked_incoming
+
+from .outbox import ACKNOWLEDGEMENT_TIME_TO_LIVE, SYSTEM_ACTOR, delivery_enqueue
+
+# Which delivery states each acknowledgement may follow, and where it leads. A registration
+# may overtake a receipt whose HTTP answer was lost: the recipient registering proves delivery.
+_LADDER = {
+    MessageType.REGISTRATION: DeliveryStatus.REGISTERED,
+    MessageType.REJECTION: DeliveryStatus.REJECTED,
+    MessageType.WRONG_RECIPIENT: DeliveryStatus.WRONG_RECIPIENT,
+}
+_MAY_FOLLOW = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING, DeliveryStatus.DELIVERED)
+
+
+def receipt_accept(*, delivery: Delivery, receipt: bytes) -> str:
+    """Check the recipient's signed receipt for a delivery and mark it delivered.
+
+    A receipt that does not verify, or acknowledges other bytes than we sent, is no proof of
+    delivery: the attempt counts as a permanent failure.
+    """
+    now = timezone.now()
+    try:
+        verified = envelope_verify(
+            receipt,
+            directory=DatabaseDirectory(served_keys=frozenset({delivery.sender.key})),
+            now=now,
+            policy=verification_policy(),
+        )
+    except EnvelopeRejected as error:
+        return _receipt_refused(delivery, error.code)
+    ack = verified.envelope.acknowledgement
+    header = verified.envelope.header
+    if (
+        header.message_type != MessageType.RECEIPT
+        or ack is None
+        or ack.acknowledged_message_id != str(delivery.message_id)
+        or ack.acknowledged_envelope_sha256 != delivery.envelope_sha256
+        or header.sender.agency_key != delivery.recipient.key
+    ):
+        return _receipt_refused(delivery, "exchange.receipt_mismatch")
+    with transaction.atomic(durable=True):
+        moved = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
+            status=DeliveryStatus.DELIVERED,
+            receipt=receipt,
+            delivered_at=now,
+            attempt_count=delivery.attempt_count + 1,
+            lease_expires_at=None,
+            last_error_code="",
+            updated_at=now,
+        )
+        if moved:
+            audit_record(
+                action="exchange.delivery.delivered",
+                actor=SYSTEM_ACTOR,
+                agency=delivery.sender,
+                target=delivery,
+                before={"status": DeliveryStatus.SENDING},
+                after={"status": DeliveryStatus.DELIVERED, "receipt": header.message_id},
+            )
+    return "delivered" if moved else "superseded"
+
+
+def _receipt_refused(delivery: Delivery, code: str) -> str:
+    from .outbox import _finish
+
+    return _finish(delivery, DeliveryStatus.FAILED, error_code=code)
+
+
+def acknowledgement_apply(
+    *, verified: VerifiedEnvelope, sender: Agency, recipient: Agency, now: datetime.datetime
+) -> Delivery:
+    """Apply a verified acknowledgement to our delivery it names, in the caller's transaction."""
+    header = verified.envelope.header
+    ack = verified.envelope.acknowledgement
+    target = _LADDER.get(header.message_type)
+    if ack is None or target is None:
+        raise MessageTypeNotAccepted(details={"message_type": header.message_type.value})
+    delivery = (
+        Delivery.objects.select_for_update()
+        .filter(
+            message_id=ack.acknowledged_message_id,
+            message_type=MessageType.LETTER.value,
+            sender=recipient,
+            recipient=sender,
+            envelope_sha256=ack.acknowledged_envelope_sha256,
+        )
+        .first()
+    )
+    if delivery is None:
+        raise UnknownAcknowledgedMessage(details={"message_id": ack.acknowledged_message_id})
+    if delivery.status not in _MAY_FOLLOW:
+        raise AcknowledgementOutOfOrder(details={"status": delivery.status})
+    before = delivery.status
+    delivery.status = target
+    if target == DeliveryStatus.REGISTERED:
+        delivery.receive_number = ack.receive_number
+        delivery.registered_at = ack.at
+    else:
+        delivery.reason = ack.reason
+    delivery.lease_expires_at = None
+    delivery.save()
+    audit_record(
+        action=f"exchange.delivery.{target}",
+        actor=SYSTEM_ACTOR,
+        agency=recipient,
+        target=delivery,
+        before={"status": before},
+        after={
+            "status": target,
+            "receive_number": ack.receive_number,
+            "reason": ack.reason,
+            "acknowledgement": header.message_id,
+        },
+    )
+    return delivery
+
+
+def _acknowledgement_queue(
+    *,
+    letter: Letter,
+    message_type: MessageType,
+    actor: Actor,
+    receive_number: str = "",
+    receive_year: int | None = None,
+    reason: str = "",
+) -> Delivery:
+    """Sign an acknowledgement of an incoming letter and queue it to the sender."""
+    inbound = InboundEnvelope.objects.filter(letter=letter).first()
+    if inbound is None:
+        raise NoInboundRecord(details={"letter": letter.pk})
+    now = timezone.now()
+    material = signing_material_for(letter.agency)
+    message_id = str(uuid.uuid4())
+    envelope = Envelope(
+        header=Header(
+            message_id=message_id,
+            message_type=message_type,
+            created_at=now,
+            sender=party_for(letter.agency),
+            recipient=party_for(letter.sender_agency),
+            conversation_id=str(inbound.message_id),
+            in_reply_to=str(inbound.message_id),
+        ),
+        acknowledgement=AcknowledgementData(
+            acknowledged_message_id=str(inbound.message_id),
+            acknowledged_envelope_sha256=inbound.envelope_sha256,
+            at=now,
+            receive_number=receive_number,
+            receive_year=receive_year,
+            reason=reason,
+        ),
+    )
+    data = envelope_sign(envelope, key=material.private_key, certificate=material.certificate)
+    return delivery_enqueue(
+        message_type=message_type.value,
+        sender=letter.agency,
+        recipient=letter.sender_agency,
+        letter_id=letter.pk,
+        envelope=data,
+        message_id=message_id,
+        time_to_live=ACKNOWLEDGEMENT_TIME_TO_LIVE,
+        actor=actor,
+    )
+
+
+def incoming_letter_register(
+    *, letter: Letter, actor: Actor, idempotency_key: str | None = None
+) -> RegisterEntry:
+    """ลงรับ: allocate the receive number and send the signed registration back, together."""
+    with transaction.atomic(durable=True):
+        locked = lock_letter(letter)
+        already = locked.status == LetterStatus.REGISTERED
+        entry = register_locked_incoming(
+            letter=locked, actor=actor, idempotency_key=idempotency_key
+        )
+        if not already and InboundEnvelope.objects.filter(letter=locked).exists():
+            _acknowledgement_queue(
+                letter=locked,
+                message_type=MessageType.REGISTRATION,
+                actor=actor,
+                receive_number=str(entry.number),
+                receive_year=entry.year,
+            )
+    return entry
+
+
+def incoming_letter_refuse(
+    *, letter: Letter, status: LetterStatus, reason: str, actor: Actor
+) -> Letter:
+    """Reject (ปฏิเสธ) or mark as sent to the wrong agency, and tell the sender, together."""
+    message_type = (
+        MessageType.REJECTION if status == LetterStatus.REJECTED else MessageType.WRONG_RECIPIENT
+    )
+    with transaction.atomic(durable=True):
+        locked = refuse_locked_incoming(
+            letter=lock_letter(letter), status=status, reason=reason, actor=actor
+        )
+        _acknowledgement_queue(letter=locked, message_type=message_type, actor=actor, reason=reason)
+    return locked

@@ -1,0 +1,218 @@
+"""Receive an envelope (steps 6 and 7 of the verification pipeline) and answer with a receipt.
+
+Used by the inbound HTTP endpoint and, in-process, by the hosted transport: a letter between
+two agencies hosted here goes through exactly the same checks as one from a peer hub.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import IO
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from agencies.models import Agency
+from agencies.pki.keystore import signing_material_for
+from audit.services import audit_record
+from exchange.directory import DatabaseDirectory
+from exchange.envelope import (
+    AcknowledgementData,
+    Envelope,
+    Header,
+    MessageType,
+    VerifiedEnvelope,
+    attachments_verify,
+    envelope_sign,
+    envelope_verify,
+)
+from exchange.envelope.errors import DuplicateMessage
+from exchange.errors import MessageTypeNotAccepted
+from exchange.mapping import incoming_values, party_for
+from exchange.models import InboundEnvelope
+from exchange.policy import verification_policy
+from letters.models import AttachmentRole, Letter
+from letters.services.incoming import IncomingFile, incoming_letter_file
+
+from .acknowledgements import acknowledgement_apply
+
+SYSTEM_ACTOR = "system:exchange"
+
+
+@dataclass(frozen=True)
+class ReceiveResult:
+    receipt: bytes
+    inbound: InboundEnvelope
+    replayed: bool
+
+
+def _receipt(verified: VerifiedEnvelope, data: bytes, *, now: datetime.datetime) -> bytes:
+    """Sign ``receipt`` (ตอบรับ) for the exact bytes received, as the receiving agency."""
+    header = verified.envelope.header
+    recipient = Agency.objects.get(key=header.recipient.agency_key)
+    material = signing_material_for(recipient)
+    receipt = Envelope(
+        header=Header(
+            message_id=str(uuid.uuid4()),
+            message_type=MessageType.RECEIPT,
+            created_at=now,
+            sender=party_for(recipient),
+            recipient=header.sender,
+            conversation_id=header.conversation_id,
+            in_reply_to=header.message_id,
+        ),
+        acknowledgement=AcknowledgementData(
+            acknowledged_message_id=header.message_id,
+            acknowledged_envelope_sha256=hashlib.sha256(data).hexdigest(),
+            at=now,
+        ),
+    )
+    return envelope_sign(receipt, key=material.private_key, certificate=material.certificate)
+
+
+def _evidence(verified: VerifiedEnvelope, *, now: datetime.datetime) -> dict[str, object]:
+    from exchange.envelope.verification import fingerprint
+
+    return {
+        "certificate_sha256": fingerprint(verified.certificate),
+        "certificate_subject": verified.certificate.subject.rfc4514_string(),
+        "signature_shape": verified.shape,
+        "signing_time": verified.signing_time.isoformat() if verified.signing_time else None,
+        "verified_at": now.isoformat(),
+        "checks": list(verified.checks),
+    }
+
+
+def _file_letter(
+    verified: VerifiedEnvelope,
+    *,
+    sender: Agency,
+    recipient: Agency,
+    streams: Mapping[str, IO[bytes]],
+) -> Letter:
+    letter_data = verified.envelope.letter
+    assert letter_data is not None  # checked by the verifier (type matches content)
+    values, parts = incoming_values(letter_data)
+    files = []
+    for entry in verified.envelope.manifest:
+        stream = streams[entry.attachment_id]
+        stream.seek(0)
+        files.append(
+            IncomingFile(
+                role=AttachmentRole(entry.role),
+                name=entry.name,
+                media_type=entry.media_type,
+                stream=stream,
+                expected_sha256=entry.sha256,
+                description=entry.description,
+            )
+        )
+    return incoming_letter_file(
+        agency=recipient,
+        sender_agency=sender,
+        values=values,
+        number_text=letter_data.number.text,
+        running_number=letter_data.number.running,
+        parts=parts,
+        files=files,
+        actor=SYSTEM_ACTOR,
+    )
+
+
+def _replay(data: bytes) -> InboundEnvelope | None:
+    return (
+        InboundEnvelope.objects.filter(envelope_sha256=hashlib.sha256(data).hexdigest())
+        .exclude(receipt=b"")
+        .first()
+    )
+
+
+def envelope_receive(
+    *,
+    data: bytes,
+    attachments: Mapping[str, IO[bytes]] | None = None,
+    served_keys: frozenset[str] | None = None,
+    now: datetime.datetime | None = None,
+) -> ReceiveResult:
+    """Verify, de-duplicate, store and file an envelope; return the signed receipt.
+
+    The same bytes again get the very same receipt bytes, for as long as the record is kept,
+    without re-verifying (they were verified when first received). A different envelope under
+    a message id already received from that sender is refused and leaves a security event.
+    """
+    now = now or timezone.now()
+    streams = attachments or {}
+    replayed = _replay(data)
+    if replayed is not None:
+        return ReceiveResult(receipt=bytes(replayed.receipt), inbound=replayed, replayed=True)
+
+    verified = envelope_verify(
+        data,
+        directory=DatabaseDirectory(served_keys=served_keys),
+        now=now,
+        policy=verification_policy(),
+    )
+    header = verified.envelope.header
+    if header.message_type == MessageType.RECEIPT:
+        raise MessageTypeNotAccepted(details={"message_type": header.message_type.value})
+    attachments_verify(verified.envelope.manifest, streams)
+    sender = Agency.objects.get(key=header.sender.agency_key)
+    recipient = Agency.objects.get(key=header.recipient.agency_key)
+    try:
+        with transaction.atomic(durable=True):
+            inbound = InboundEnvelope.objects.create(
+                sender=sender,
+                recipient=recipient,
+                message_id=header.message_id,
+                message_type=header.message_type.value,
+                envelope=data,
+                envelope_sha256=verified.envelope_sha256,
+                receipt=b"",
+                evidence=_evidence(verified, now=now),
+                received_at=now,
+            )
+            letter = None
+            if header.message_type == MessageType.LETTER:
+                letter = _file_letter(verified, sender=sender, recipient=recipient, streams=streams)
+            else:
+                acknowledgement_apply(
+                    verified=verified, sender=sender, recipient=recipient, now=now
+                )
+            inbound.receipt = _receipt(verified, data, now=now)
+            inbound.letter = letter
+            inbound.save(update_fields=["receipt", "letter"])
+            audit_record(
+                action=f"exchange.envelope.received_{header.message_type.value.replace('-', '_')}",
+                actor=SYSTEM_ACTOR,
+                agency=recipient,
+                target=inbound,
+                after={"message_id": header.message_id, "from": sender.key, **inbound.evidence},
+            )
+    except IntegrityError:
+        # The same message id from the same sender is already stored (or being stored by a
+        # concurrent request that committed first).
+        original = InboundEnvelope.objects.filter(
+            sender=sender, message_id=header.message_id
+        ).first()
+        if original is None:
+            raise
+        if original.envelope_sha256 == verified.envelope_sha256:
+            return ReceiveResult(receipt=bytes(original.receipt), inbound=original, replayed=True)
+        with transaction.atomic(durable=True):
+            audit_record(
+                action="exchange.security.message_id_reused",
+                actor=SYSTEM_ACTOR,
+                agency=recipient,
+                target=original,
+                after={
+                    "message_id": header.message_id,
+                    "from": sender.key,
+                    "sha256": verified.envelope_sha256,
+                },
+            )
+        raise DuplicateMessage(details={"message_id": header.message_id}) from None
+    return ReceiveResult(receipt=bytes(inbound.receipt), inbound=inbound, replayed=False)

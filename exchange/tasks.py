@@ -1,0 +1,19 @@
+"""Thin Celery wrappers: ids in, a short status out; the services own the logic and state."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from exchange.services.outbox import deliveries_sweep, delivery_attempt
+
+
+@shared_task(name="exchange.deliver", acks_late=True, ignore_result=True)
+def deliver(delivery_id: int) -> str:
+    """Try one delivery now; a duplicate or late kick finds nothing due and does nothing."""
+    return delivery_attempt(delivery_id=delivery_id)
+
+
+@shared_task(name="exchange.sweep", acks_late=True, ignore_result=True)
+def sweep() -> str:
+    """Re-kick what is due or stuck (beat runs this every few seconds)."""
+    return f"kicked {deliveries_sweep()}"

@@ -1,0 +1,158 @@
+"""How an envelope reaches its recipient: in-process for agencies hosted here, or HTTP push.
+
+A transport returns the recipient's signed receipt or raises ``TransportError``, saying whether
+trying again could help (transient) or not (permanent: the other side refused the envelope).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import IO, Protocol
+
+import httpx
+from django.conf import settings
+
+from agencies.models import Agency, DeliveryMode
+from config.errors import HubError
+from exchange.mapping import manifest_id
+from exchange.models import Delivery
+from letters.models import Letter
+
+CONNECT_TIMEOUT_SECONDS = 5.0
+READ_TIMEOUT_SECONDS = 60.0
+INBOUND_PATH = "/api/v1/exchange/envelopes"
+
+
+@dataclass(frozen=True)
+class TransportOutcome:
+    receipt: bytes
+    http_status: int | None = None
+
+
+class TransportError(Exception):
+    def __init__(
+        self, code: str, *, permanent: bool, http_status: int | None = None, excerpt: str = ""
+    ) -> None:
+        super().__init__(code)
+        self.code = code
+        self.permanent = permanent
+        self.http_status = http_status
+        self.excerpt = excerpt
+
+
+class Transport(Protocol):
+    name: str
+
+    def deliver(self, delivery: Delivery) -> TransportOutcome: ...
+
+
+@contextmanager
+def attachment_streams(delivery: Delivery) -> Iterator[dict[str, IO[bytes]]]:
+    """Open the files of a letter envelope, named by manifest id; nothing for acknowledgements."""
+    with ExitStack() as stack:
+        if delivery.message_type != "letter":
+            yield {}
+            return
+        letter: Letter = delivery.letter
+        yield {
+            manifest_id(attachment): stack.enter_context(attachment.file.open("rb"))
+            for attachment in letter.attachments.all()
+        }
+
+
+class HostedTransport:
+    """The recipient is hosted here: file it through the same verification as from outside."""
+
+    name = "hosted"
+
+    def deliver(self, delivery: Delivery) -> TransportOutcome:
+        from exchange.services.inbound import envelope_receive
+
+        with attachment_streams(delivery) as streams:
+            try:
+                result = envelope_receive(
+                    data=bytes(delivery.envelope),
+                    attachments=streams,
+                    served_keys=frozenset({delivery.recipient.key}),
+                )
+            except HubError as error:
+                raise TransportError(
+                    error.code, permanent=True, excerpt=str(error.details)
+                ) from error
+        return TransportOutcome(receipt=result.receipt)
+
+
+class PushTransport:
+    """POST to the recipient's inbound endpoint (a peer hub or the agency's own system)."""
+
+    name = "push"
+
+    def deliver(self, delivery: Delivery) -> TransportOutcome:
+        url = delivery.recipient.endpoint_url
+        timeout = httpx.Timeout(READ_TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS)
+        with attachment_streams(delivery) as streams:
+            files: dict[str, tuple[str | None, IO[bytes] | bytes | str, str | None]] = {
+                "envelope": ("envelope.xml", bytes(delivery.envelope), "application/xml"),
+            }
+            for name, stream in streams.items():
+                files[name] = (name, stream, "application/octet-stream")
+            try:
+                # No redirects: a 3xx could send the letter somewhere the directory did not name.
+                response = httpx.post(
+                    url,
+                    files=files,
+                    headers={"Idempotency-Key": str(delivery.message_id)},
+                    timeout=timeout,
+                    follow_redirects=False,
+                    verify=settings.HUB_PUSH_VERIFY_TLS,
+                )
+            except httpx.TimeoutException as exc:
+                raise TransportError("exchange.push_timeout", permanent=False) from exc
+            except httpx.TransportError as exc:
+                raise TransportError(
+                    "exchange.push_unreachable", permanent=False, excerpt=str(exc)
+                ) from exc
+        if response.status_code == 200:
+            return TransportOutcome(receipt=response.content, http_status=200)
+        excerpt = response.text[:2000]
+        if 400 <= response.status_code < 500 and response.status_code not in (408, 429):
+            code = _error_code(response) or f"exchange.push_refused_{response.status_code}"
+            raise TransportError(
+                code, permanent=True, http_status=response.status_code, excerpt=excerpt
+            )
+        raise TransportError(
+            f"exchange.push_http_{response.status_code}",
+            permanent=False,
+            http_status=response.status_code,
+            excerpt=excerpt,
+        )
+
+
+def _error_code(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    code = body.get("code") if isinstance(body, dict) else None
+    return str(code) if code else ""
+
+
+class PullTransport:
+    """The recipient's own system fetches its queue through the API (API issue)."""
+
+    name = "pull"
+
+    def deliver(self, delivery: Delivery) -> TransportOutcome:
+        # Until the pull API exists (API issue) a pull recipient cannot be served: say so at
+        # once instead of retrying until the letter expires.
+        raise TransportError("exchange.pull_not_available", permanent=True)
+
+
+def transport_for(recipient: Agency) -> Transport:
+    if recipient.delivery_mode == DeliveryMode.PUSH:
+        return PushTransport()
+    if recipient.delivery_mode == DeliveryMode.PULL:
+        return PullTransport()
+    return HostedTransport()
