@@ -14,6 +14,8 @@ import pytest
 from cryptography import x509
 
 from agencies.pki.issuing import IssuedCertificate, issue_certificate, make_ca
+from agencies.pki.keystore import signing_material_cache_clear
+from agencies.pki.services import agency_signing_key_import, trust_anchor_import
 from agencies.pki.validation import TrustMaterial
 from exchange.envelope import (
     AcknowledgementData,
@@ -170,3 +172,32 @@ def acknowledgement_envelope(
             disputed_number="๑๒๓" if message_type == MessageType.RECEIVE_NUMBER_DISPUTE else "",
         ),
     )
+
+
+def install_keys(pki, etda, soc):
+    """Trust the test CA and install ETDA's and SOC's signing keys (hosted agencies)."""
+    signing_material_cache_clear()
+    trust_anchor_import(pem=pki.ca.certificate_pem(), name="Test CA", actor="test")
+    for agency, signer in ((etda, pki.etda), (soc, pki.soc)):
+        agency_signing_key_import(
+            agency=agency,
+            key_data=signer.private_key_pem(),
+            certificate_data=signer.certificate_pem(),
+            password=None,
+            actor="test",
+        )
+
+
+@pytest.fixture
+def hosted(db, pki, etda, soc, settings, tmp_path):
+    """ETDA and SOC hosted here, each with its signing key installed under the test CA."""
+    settings.MEDIA_ROOT = tmp_path
+    install_keys(pki, etda, soc)
+    return etda, soc
+
+
+@pytest.fixture
+def hosted_committed(transactional_db, pki, etda, soc):
+    """The same, committed, for tests where another process (a worker) reads the database."""
+    install_keys(pki, etda, soc)
+    return etda, soc

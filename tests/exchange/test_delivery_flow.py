@@ -12,8 +12,6 @@ import pytest
 from django.urls import reverse
 
 from agencies.models import AgencyRole, DeliveryMode
-from agencies.pki.keystore import signing_material_cache_clear
-from agencies.pki.services import agency_signing_key_import, trust_anchor_import
 from audit.models import AuditEvent
 from exchange.envelope import MessageType, envelope_verify
 from exchange.errors import NotRedrivable
@@ -34,23 +32,6 @@ from tests.conftest import make_user
 from .conftest import now
 
 PDF = "%PDF-1.4\n% หนังสือราชการ ด่วนที่สุด ๑๒๓\n%%EOF\n".encode()
-
-
-@pytest.fixture
-def hosted(db, pki, etda, soc, settings, tmp_path):
-    """ETDA and SOC hosted here, each with its signing key installed under the test CA."""
-    settings.MEDIA_ROOT = tmp_path
-    signing_material_cache_clear()
-    trust_anchor_import(pem=pki.ca.certificate_pem(), name="Test CA", actor="test")
-    for agency, signer in ((etda, pki.etda), (soc, pki.soc)):
-        agency_signing_key_import(
-            agency=agency,
-            key_data=signer.private_key_pem(),
-            certificate_data=signer.certificate_pem(),
-            password=None,
-            actor="test",
-        )
-    return etda, soc
 
 
 def draft_to(agency, recipient, actor, **fields):
