@@ -39,6 +39,10 @@ LEASE = datetime.timedelta(minutes=5)  # longer than any transport's timeouts
 BACKOFF_BASE_SECONDS = 5.0
 BACKOFF_CAP_SECONDS = 3600.0
 EXCERPT_CHARS = 2000
+# Circuit breaker: after this many transient failures in a row towards one recipient, stop
+# calling it for a while; its other deliveries wait in the database instead of timing out.
+BREAKER_FAILURES = 5
+BREAKER_COOLDOWN = datetime.timedelta(minutes=2)
 
 
 def backoff(attempt: int) -> datetime.timedelta:
@@ -110,6 +114,9 @@ def delivery_attempt(*, delivery_id: int) -> str:
     delivery = Delivery.objects.select_related("sender", "recipient", "letter").get(pk=delivery_id)
     if now >= delivery.expires_at:
         return _finish(delivery, DeliveryStatus.EXPIRED, error_code="exchange.expired")
+    open_until = breaker_open_until(delivery.recipient, now=now)
+    if open_until is not None:
+        return _postpone(delivery, until=open_until)
     transport = transport_for(delivery.recipient)
     attempt = DeliveryAttempt.objects.create(delivery=delivery, transport=transport.name)
     started = time.monotonic()
@@ -124,6 +131,30 @@ def delivery_attempt(*, delivery_id: int) -> str:
     from .acknowledgements import receipt_accept
 
     return receipt_accept(delivery=delivery, receipt=outcome.receipt)
+
+
+def breaker_open_until(recipient: Agency, *, now: datetime.datetime) -> datetime.datetime | None:
+    """Return until when calls to this recipient are paused, or None when they may go ahead."""
+    recent = list(
+        DeliveryAttempt.objects.filter(delivery__recipient=recipient, succeeded__isnull=False)
+        .order_by("-started_at", "-id")
+        .values_list("succeeded", "permanent", "started_at")[:BREAKER_FAILURES]
+    )
+    if len(recent) < BREAKER_FAILURES or any(ok or permanent for ok, permanent, _ in recent):
+        return None
+    until = recent[0][2] + BREAKER_COOLDOWN
+    return until if until > now else None
+
+
+def _postpone(delivery: Delivery, *, until: datetime.datetime) -> str:
+    """Put a claimed delivery back, untouched, until the recipient's breaker closes."""
+    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
+        status=DeliveryStatus.QUEUED,
+        next_attempt_at=until,
+        lease_expires_at=None,
+        updated_at=timezone.now(),
+    )
+    return "breaker-open"
 
 
 def _failed(

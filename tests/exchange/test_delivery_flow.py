@@ -301,3 +301,61 @@ def test_the_sweeper_finds_due_and_lease_expired_work(alice, etda, soc):
     assert deliveries_sweep() == 1  # a worker died holding it: the lease ran out
     assert delivery_attempt(delivery_id=delivery.pk) == "delivered"
     assert deliveries_sweep() == 0
+
+
+def test_a_circular_fans_out_and_reports_its_progress(alice, etda, soc, pki):
+    from agencies.pki.services import agency_signing_key_import
+    from exchange.selectors import letter_sending_progress
+    from tests.conftest import make_agency
+
+    dga = make_agency("dga", name_th="สำนักงานพัฒนารัฐบาลดิจิทัล (องค์การมหาชน)")
+    agency_signing_key_import(
+        agency=dga,
+        key_data=pki.dga.private_key_pem(),
+        certificate_data=pki.dga.certificate_pem(),
+        password=None,
+        actor="test",
+    )
+    letter = letter_create_draft(
+        agency=etda,
+        actor=alice,
+        values=LetterFields(subject="ขอความร่วมมือตอบแบบสำรวจ", series="circular", unit_number="511"),
+        parts=LetterParts(recipients=[RecipientInput(agency=soc), RecipientInput(agency=dga)]),
+    )
+
+    deliveries = letter_send(letter=letter, actor=alice)
+    before = letter_sending_progress(letter=letter)
+    delivery_attempt(delivery_id=deliveries[0].pk)
+    during = letter_sending_progress(letter=letter)
+    delivery_attempt(delivery_id=deliveries[1].pk)
+    after = letter_sending_progress(letter=letter)
+
+    letter.refresh_from_db()
+    assert letter.number_display().endswith("/ว ๐๐๐๑")
+    assert (before.total, before.done) == (2, 0)
+    assert (during.done, during.complete) == (1, False)
+    assert (after.done, after.failed, after.complete) == (2, 0, True)
+    assert after.by_status == {"delivered": 2}
+    assert Letter.objects.filter(direction=Direction.INCOMING).count() == 2
+
+
+def test_a_recipient_that_keeps_failing_trips_the_breaker(alice, etda, soc):
+    from django.utils import timezone
+
+    from exchange.services.outbox import BREAKER_FAILURES
+
+    soc.delivery_mode = DeliveryMode.PUSH
+    soc.endpoint_url = "http://127.0.0.1:9/api/v1/exchange/envelopes"
+    soc.save()
+    [delivery] = letter_send(letter=draft_to(etda, soc, alice), actor=alice)
+    for _ in range(BREAKER_FAILURES):
+        Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+        assert delivery_attempt(delivery_id=delivery.pk) == "retry"
+
+    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+    assert delivery_attempt(delivery_id=delivery.pk) == "breaker-open"
+
+    assert DeliveryAttempt.objects.filter(delivery=delivery).count() == BREAKER_FAILURES
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.QUEUED
+    assert delivery.next_attempt_at > timezone.now()
