@@ -92,7 +92,8 @@ class Delivery(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["letter", "recipient"],
-                condition=Q(message_type="letter"),
+                # A withdrawn copy may be followed by a resent one, never by two live ones.
+                condition=Q(message_type="letter") & ~Q(status="withdrawn"),
                 name="delivery_one_letter_copy_per_recipient",
             ),
         ]

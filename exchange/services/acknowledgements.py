@@ -37,7 +37,12 @@ from exchange.mapping import party_for
 from exchange.models import Delivery, DeliveryStatus, InboundEnvelope
 from exchange.policy import verification_policy
 from letters.models import Letter, LetterStatus, RegisterEntry
-from letters.services.letters import lock_letter, refuse_locked_incoming, register_locked_incoming
+from letters.services.letters import (
+    lock_letter,
+    refuse_locked_incoming,
+    register_locked_incoming,
+    withdraw_locked_incoming,
+)
 
 from .outbox import ACKNOWLEDGEMENT_TIME_TO_LIVE, SYSTEM_ACTOR, delivery_enqueue
 
@@ -107,8 +112,50 @@ def _receipt_refused(delivery: Delivery, code: str) -> str:
 
 def acknowledgement_apply(
     *, verified: VerifiedEnvelope, sender: Agency, recipient: Agency, now: datetime.datetime
+) -> None:
+    """Apply a verified acknowledgement to what it names, in the caller's transaction.
+
+    From a recipient (registration, rejection, wrong recipient): our delivery of the letter.
+    From a sender (withdrawal, receive-number dispute): our copy of the letter it sent us.
+    """
+    message_type = verified.envelope.header.message_type
+    if message_type in _LADDER:
+        _delivery_acknowledged(verified=verified, sender=sender, recipient=recipient)
+    elif message_type in (MessageType.WITHDRAWAL, MessageType.RECEIVE_NUMBER_DISPUTE):
+        _copy_acknowledged(verified=verified, sender=sender, recipient=recipient)
+    else:
+        raise MessageTypeNotAccepted(details={"message_type": message_type.value})
+
+
+def _copy_acknowledged(*, verified: VerifiedEnvelope, sender: Agency, recipient: Agency) -> None:
+    header = verified.envelope.header
+    ack = verified.envelope.acknowledgement
+    assert ack is not None  # the verifier matched content to type
+    inbound = InboundEnvelope.objects.filter(
+        sender=sender,
+        recipient=recipient,
+        message_id=ack.acknowledged_message_id,
+        envelope_sha256=ack.acknowledged_envelope_sha256,
+        letter__isnull=False,
+    ).first()
+    if inbound is None or inbound.letter is None:
+        raise UnknownAcknowledgedMessage(details={"message_id": ack.acknowledged_message_id})
+    letter = lock_letter(inbound.letter)
+    if header.message_type == MessageType.WITHDRAWAL:
+        withdraw_locked_incoming(letter=letter, reason=ack.reason, actor=SYSTEM_ACTOR)
+        return
+    audit_record(
+        action="letters.letter.receive_number_disputed",
+        actor=SYSTEM_ACTOR,
+        agency=recipient,
+        target=letter,
+        after={"disputed_number": ack.disputed_number, "reason": ack.reason},
+    )
+
+
+def _delivery_acknowledged(
+    *, verified: VerifiedEnvelope, sender: Agency, recipient: Agency
 ) -> Delivery:
-    """Apply a verified acknowledgement to our delivery it names, in the caller's transaction."""
     header = verified.envelope.header
     ack = verified.envelope.acknowledgement
     target = _LADDER.get(header.message_type)
@@ -236,3 +283,105 @@ def incoming_letter_refuse(
         )
         _acknowledgement_queue(letter=locked, message_type=message_type, actor=actor, reason=reason)
     return locked
+
+
+# From where a sender may withdraw a copy: the recipient refused it, or it never got through.
+WITHDRAWABLE = (
+    DeliveryStatus.REJECTED,
+    DeliveryStatus.WRONG_RECIPIENT,
+    DeliveryStatus.FAILED,
+    DeliveryStatus.EXPIRED,
+)
+
+
+def _sender_message(
+    *, delivery: Delivery, message_type: MessageType, reason: str, actor: Actor
+) -> Delivery:
+    """Sign a withdrawal or dispute about our delivered letter and queue it to the recipient."""
+    now = timezone.now()
+    material = signing_material_for(delivery.sender)
+    message_id = str(uuid.uuid4())
+    envelope = Envelope(
+        header=Header(
+            message_id=message_id,
+            message_type=message_type,
+            created_at=now,
+            sender=party_for(delivery.sender),
+            recipient=party_for(delivery.recipient),
+            conversation_id=str(delivery.message_id),
+            in_reply_to=str(delivery.message_id),
+        ),
+        acknowledgement=AcknowledgementData(
+            acknowledged_message_id=str(delivery.message_id),
+            acknowledged_envelope_sha256=delivery.envelope_sha256,
+            at=now,
+            reason=reason,
+            disputed_number=delivery.receive_number
+            if message_type == MessageType.RECEIVE_NUMBER_DISPUTE
+            else "",
+        ),
+    )
+    data = envelope_sign(envelope, key=material.private_key, certificate=material.certificate)
+    return delivery_enqueue(
+        message_type=message_type.value,
+        sender=delivery.sender,
+        recipient=delivery.recipient,
+        letter_id=delivery.letter_id,
+        envelope=data,
+        message_id=message_id,
+        time_to_live=ACKNOWLEDGEMENT_TIME_TO_LIVE,
+        actor=actor,
+    )
+
+
+def delivery_withdraw(*, delivery: Delivery, reason: str, actor: Actor) -> Delivery:
+    """ถอนเพื่อส่งใหม่: withdraw one recipient's copy and tell the recipient, together."""
+    with transaction.atomic(durable=True):
+        locked = (
+            Delivery.objects.select_for_update()
+            .select_related("sender", "recipient")
+            .get(pk=delivery.pk)
+        )
+        if locked.message_type != MessageType.LETTER.value or locked.status not in WITHDRAWABLE:
+            raise AcknowledgementOutOfOrder(details={"status": locked.status})
+        before = locked.status
+        locked.status = DeliveryStatus.WITHDRAWN
+        locked.reason = reason
+        locked.save(update_fields=["status", "reason", "updated_at"])
+        audit_record(
+            action="exchange.delivery.withdrawn",
+            actor=actor,
+            agency=locked.sender,
+            target=locked,
+            before={"status": before},
+            after={"status": locked.status, "reason": reason},
+        )
+        _sender_message(
+            delivery=locked, message_type=MessageType.WITHDRAWAL, reason=reason, actor=actor
+        )
+    return locked
+
+
+def receive_number_dispute(*, delivery: Delivery, reason: str, actor: Actor) -> Delivery:
+    """แจ้งเลขรับผิด: tell the recipient the receive number it reported looks wrong."""
+    with transaction.atomic(durable=True):
+        locked = (
+            Delivery.objects.select_for_update()
+            .select_related("sender", "recipient")
+            .get(pk=delivery.pk)
+        )
+        if locked.status != DeliveryStatus.REGISTERED:
+            raise AcknowledgementOutOfOrder(details={"status": locked.status})
+        audit_record(
+            action="exchange.delivery.receive_number_disputed",
+            actor=actor,
+            agency=locked.sender,
+            target=locked,
+            after={"receive_number": locked.receive_number, "reason": reason},
+        )
+        return _sender_message(
+            delivery=locked,
+            message_type=MessageType.RECEIVE_NUMBER_DISPUTE,
+            reason=reason,
+            actor=actor,
+        )

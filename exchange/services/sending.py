@@ -12,7 +12,7 @@ from audit.services import Actor, audit_record
 from exchange.envelope import envelope_sign
 from exchange.errors import NotSendable
 from exchange.mapping import letter_envelope
-from exchange.models import Delivery
+from exchange.models import Delivery, DeliveryStatus
 from letters.models import Direction, Letter, LetterStatus
 from letters.services.letters import lock_letter, number_locked_letter
 
@@ -76,3 +76,41 @@ def letter_send(*, letter: Letter, actor: Actor) -> list[Delivery]:
             after={"status": LetterStatus.SENT, "recipients": [r.key for r in recipients]},
         )
     return deliveries
+
+
+def letter_resend(*, delivery: Delivery, actor: Actor) -> Delivery:
+    """Send a withdrawn copy again to the same recipient: a new envelope and message id."""
+    with transaction.atomic(durable=True):
+        locked = Delivery.objects.select_for_update().get(pk=delivery.pk)
+        if locked.message_type != "letter" or locked.status != DeliveryStatus.WITHDRAWN:
+            raise NotSendable(details={"status": locked.status})
+        letter = lock_letter(locked.letter)
+        material = signing_material_for(letter.agency)
+        message_id = str(uuid.uuid4())
+        envelope = letter_envelope(
+            letter=letter,
+            recipient=locked.recipient,
+            message_id=message_id,
+            conversation_id=str(uuid.uuid4()),
+            created_at=timezone.now(),
+        )
+        resent = delivery_enqueue(
+            message_type="letter",
+            sender=letter.agency,
+            recipient=locked.recipient,
+            letter_id=letter.pk,
+            envelope=envelope_sign(
+                envelope, key=material.private_key, certificate=material.certificate
+            ),
+            message_id=message_id,
+            time_to_live=TIME_TO_LIVE[letter.urgency],
+            actor=actor,
+        )
+        audit_record(
+            action="letters.letter.resent",
+            actor=actor,
+            agency=letter.agency,
+            target=letter,
+            after={"to": locked.recipient.key, "replaces": str(locked.message_id)},
+        )
+    return resent

@@ -40,6 +40,7 @@ class LetterStatus(models.TextChoices):
     REGISTERED = "registered", _("Registered")
     REJECTED = "rejected", _("Rejected")
     WRONG_RECIPIENT = "wrong_recipient", _("Wrong recipient")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the sender")
 
 
 class Urgency(models.TextChoices):

@@ -415,3 +415,26 @@ def refuse_locked_incoming(
         after={"status": status, "reason": reason},
     )
     return letter
+
+
+def withdraw_locked_incoming(*, letter: Letter, reason: str, actor: Actor) -> Letter:
+    """The sender withdrew this letter (ถอนเพื่อส่งใหม่): keep it, marked, with the reason.
+
+    A registered letter keeps its receive number: the register line stays as it was.
+    """
+    if letter.direction != Direction.INCOMING:
+        raise LetterNotRegistrable()
+    if letter.status == LetterStatus.WITHDRAWN:
+        return letter
+    before = letter.status
+    letter.status = LetterStatus.WITHDRAWN
+    letter.save(update_fields=["status", "updated_at"])
+    audit_record(
+        action="letters.letter.withdrawn",
+        actor=actor,
+        agency=letter.agency,
+        target=letter,
+        before={"status": before},
+        after={"status": letter.status, "reason": reason},
+    )
+    return letter

@@ -359,3 +359,62 @@ def test_a_recipient_that_keeps_failing_trips_the_breaker(alice, etda, soc):
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.QUEUED
     assert delivery.next_attempt_at > timezone.now()
+
+
+def test_alice_withdraws_a_rejected_copy_and_resends_it(alice, bob, etda, soc):
+    from exchange.services.acknowledgements import delivery_withdraw
+    from exchange.services.sending import letter_resend
+
+    [delivery] = letter_send(letter=draft_to(etda, soc, alice), actor=alice)
+    delivery_attempt(delivery_id=delivery.pk)
+    copy = Letter.objects.get(agency=soc, direction=Direction.INCOMING)
+    incoming_letter_refuse(
+        letter=copy, status=LetterStatus.REJECTED, reason="ไม่มีสิ่งที่ส่งมาด้วย", actor=bob
+    )
+    deliver_all()
+
+    delivery.refresh_from_db()
+    delivery_withdraw(delivery=delivery, reason="ส่งใหม่พร้อมสิ่งที่ส่งมาด้วย", actor=alice)
+    [withdrawal] = Delivery.objects.filter(message_type=MessageType.WITHDRAWAL.value)
+    assert delivery_attempt(delivery_id=withdrawal.pk) == "delivered"
+    copy.refresh_from_db()
+    assert copy.status == LetterStatus.WITHDRAWN
+
+    resent = letter_resend(delivery=delivery, actor=alice)
+    assert resent.message_id != delivery.message_id
+    assert delivery_attempt(delivery_id=resent.pk) == "delivered"
+    assert Letter.objects.filter(agency=soc, direction=Direction.INCOMING).count() == 2
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.WITHDRAWN
+    assert AuditEvent.objects.filter(action="letters.letter.withdrawn", agency=soc).exists()
+
+
+def test_a_copy_still_in_play_cannot_be_withdrawn(alice, etda, soc):
+    from exchange.errors import AcknowledgementOutOfOrder
+    from exchange.services.acknowledgements import delivery_withdraw
+
+    [delivery] = letter_send(letter=draft_to(etda, soc, alice), actor=alice)
+
+    with pytest.raises(AcknowledgementOutOfOrder):
+        delivery_withdraw(delivery=delivery, reason="ถอน", actor=alice)
+    assert not Delivery.objects.filter(message_type=MessageType.WITHDRAWAL.value).exists()
+
+
+def test_alice_disputes_bobs_receive_number(alice, bob, etda, soc):
+    from exchange.services.acknowledgements import receive_number_dispute
+
+    [delivery] = letter_send(letter=draft_to(etda, soc, alice), actor=alice)
+    delivery_attempt(delivery_id=delivery.pk)
+    copy = Letter.objects.get(agency=soc, direction=Direction.INCOMING)
+    incoming_letter_register(letter=copy, actor=bob)
+    deliver_all()
+    delivery.refresh_from_db()
+
+    dispute = receive_number_dispute(delivery=delivery, reason="เลขรับซ้ำกับหนังสือฉบับอื่น", actor=alice)
+    assert delivery_attempt(delivery_id=dispute.pk) == "delivered"
+
+    event = AuditEvent.objects.get(action="letters.letter.receive_number_disputed", agency=soc)
+    assert event.after == {
+        "disputed_number": delivery.receive_number,
+        "reason": "เลขรับซ้ำกับหนังสือฉบับอื่น",
+    }
