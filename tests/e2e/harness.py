@@ -1,0 +1,225 @@
+"""Two hub nodes on 127.0.0.1, each with its own database, broker, worker and web server.
+
+Node A hosts ETDA and DGA, node B hosts SOC; each knows the other's agencies as push
+recipients at the other's inbound endpoint, and trusts one federation CA. Scenarios drive a
+node through `manage.py shell -c` (the services), exactly as a clerk's action would.
+`bench/two_nodes.py` starts the same pair by hand (docs/operations.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agencies.pki.issuing import issue_certificate, make_ca
+
+ROOT = Path(__file__).resolve().parents[2]
+NODE_AGENCIES = {"a": ["etda", "dga"], "b": ["soc"]}
+KEY_KINDS = {"etda": "rsa", "soc": "rsa", "dga": "ec"}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def write_pki(folder: Path) -> None:
+    """A federation CA and a key + certificate per agency, as PEM files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ca = make_ca("Saraban Federation Test CA")
+    (folder / "ca.pem").write_bytes(ca.certificate_pem())
+    for key, kind in KEY_KINDS.items():
+        issued = issue_certificate(
+            ca,
+            common_name=f"{key} signer",
+            organization=key,
+            kind=kind,  # type: ignore[arg-type]
+        )
+        (folder / f"{key}.cert.pem").write_bytes(issued.certificate_pem())
+        (folder / f"{key}.key.pem").write_bytes(issued.private_key_pem())
+
+
+def _postgres_database(base_url: str, name: str) -> str:
+    """Create an empty PostgreSQL database next to the one in base_url; return its URL."""
+    import psycopg2
+
+    prefix, _slash, _old = base_url.rpartition("/")
+    connection = psycopg2.connect(f"{prefix}/postgres")
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    connection.close()
+    return f"{prefix}/{name}"
+
+
+def _drop_postgres_database(url: str) -> None:
+    import psycopg2
+
+    prefix, _slash, name = url.rpartition("/")
+    connection = psycopg2.connect(f"{prefix}/postgres")
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    connection.close()
+
+
+@dataclass
+class Node:
+    name: str
+    var_dir: Path
+    port: int
+    env: dict[str, str]
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def inbound_url(self) -> str:
+        return f"{self.url}/api/v1/exchange/envelopes"
+
+    def manage(self, *args: str, timeout: float = 120, **extra_env: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env={**self.env, **extra_env},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise AssertionError(f"node {self.name}: manage.py {args[0]} failed:\n{result.stderr}")
+        return result.stdout
+
+    def call(self, action: str, **arguments: Any) -> Any:
+        """Run ``tests.e2e.node_actions.<action>(**arguments)`` inside the node; return its JSON."""
+        code = (
+            "import json, os; from tests.e2e import node_actions; "
+            f"print(json.dumps(node_actions.{action}(**json.loads(os.environ['E2E_ARGUMENTS']))))"
+        )
+        output = self.manage("shell", "-c", code, E2E_ARGUMENTS=json.dumps(arguments))
+        return json.loads(output.strip().splitlines()[-1])
+
+    def _spawn(self, role: str, *args: str) -> None:
+        log = (self.var_dir / f"{role}.log").open("wb")
+        self.processes[role] = subprocess.Popen(
+            [sys.executable, *args], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+
+    def start_web(self) -> None:
+        self._spawn("web", "manage.py", "runserver", "--noreload", f"127.0.0.1:{self.port}")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                login = f"{self.url}/accounts/login/"  # always http://127.0.0.1
+                with urllib.request.urlopen(login, timeout=2) as answer:  # noqa: S310
+                    if answer.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise AssertionError(f"node {self.name} web server did not start")
+
+    def start_worker(self) -> None:
+        # -B: the worker runs beat too, so the sweeper re-kicks due and stuck deliveries.
+        self._spawn(
+            "worker",
+            "-m", "celery", "-A", "config", "worker", "-B", "--pool=solo",
+            "--loglevel=INFO", "--without-gossip", "--without-mingle",
+            "-s", str(self.var_dir / "celerybeat-schedule"),
+        )  # fmt: skip
+
+    def stop(self, role: str) -> None:
+        process = self.processes.pop(role, None)
+        if process is None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def stop_all(self) -> None:
+        for role in list(self.processes):
+            self.stop(role)
+
+
+def wait_until(check: Any, *, timeout: float = 90.0, every: float = 1.0) -> Any:
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(every)
+    raise AssertionError(f"condition not met in {timeout} s (last: {last!r})")
+
+
+@contextmanager
+def two_nodes(base: Path) -> Iterator[dict[str, Node]]:
+    """Start node A and node B, configured as a federation; stop and clean up afterwards."""
+    pki = base / "pki"
+    write_pki(pki)
+    run_id = uuid.uuid4().hex[:8]
+    database_url = os.environ.get("DATABASE_URL", "")
+    broker_url = os.environ.get("CELERY_BROKER_URL", "")
+    nodes: dict[str, Node] = {}
+    created_databases: list[str] = []
+    try:
+        for index, name in enumerate(("a", "b")):
+            var_dir = base / f"node-{name}"
+            var_dir.mkdir(parents=True)
+            env = {
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+                "VAR_DIR": str(var_dir),
+                "MEDIA_ROOT": str(var_dir / "media"),
+            }
+            if database_url.startswith(("postgres://", "postgresql://")):
+                env["DATABASE_URL"] = _postgres_database(database_url, f"e2e_{run_id}_{name}")
+                created_databases.append(env["DATABASE_URL"])
+            else:
+                env["DATABASE_URL"] = f"sqlite:///{var_dir / 'db.sqlite3'}"
+            if broker_url.startswith("redis://"):
+                env["CELERY_BROKER_URL"] = f"redis://127.0.0.1:6379/{12 + index}"
+                env["CELERY_RESULT_BACKEND"] = env["CELERY_BROKER_URL"]
+                import redis
+
+                redis.Redis.from_url(env["CELERY_BROKER_URL"]).flushdb()
+            else:
+                env.pop("CELERY_BROKER_URL", None)
+                env.pop("CELERY_RESULT_BACKEND", None)
+            nodes[name] = Node(name=name, var_dir=var_dir, port=free_port(), env=env)
+        for name, node in nodes.items():
+            other = nodes["b" if name == "a" else "a"]
+            node.manage("migrate", "--noinput", "-v", "0")
+            args = ["node_configure", "--pki-dir", str(pki)]
+            for key in NODE_AGENCIES[name]:
+                args += ["--hosted", key]
+            for key in NODE_AGENCIES[other.name]:
+                args += ["--peer", f"{key}={other.inbound_url}"]
+            node.manage(*args)
+        for node in nodes.values():
+            node.start_web()
+            node.start_worker()
+        yield nodes
+    finally:
+        for node in nodes.values():
+            node.stop_all()
+        for url in created_databases:
+            _drop_postgres_database(url)
