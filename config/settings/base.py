@@ -132,6 +132,11 @@ HUB_MAX_ATTACHMENT_BYTES = env_int("HUB_MAX_ATTACHMENT_BYTES", 500 * 1024 * 1024
 HUB_ENVELOPE_MAX_BYTES = env_int("HUB_ENVELOPE_MAX_BYTES", 10 * 1024 * 1024)
 HUB_ENVELOPE_MAX_DEPTH = env_int("HUB_ENVELOPE_MAX_DEPTH", 64)
 HUB_ENVELOPE_CLOCK_SKEW_SECONDS = env_int("HUB_ENVELOPE_CLOCK_SKEW_SECONDS", 600)
+# A worker's claim on a delivery lasts this long; past it the sweeper hands the delivery to
+# another worker (a killed worker's delivery waits at most this long). Longer than any attempt.
+HUB_DELIVERY_LEASE_SECONDS = env_int("HUB_DELIVERY_LEASE_SECONDS", 300)
+# Circuit breaker: pause calls to a recipient for this long after 5 transient failures in a row.
+HUB_BREAKER_COOLDOWN_SECONDS = env_int("HUB_BREAKER_COOLDOWN_SECONDS", 120)
 # Push deliveries verify the peer's TLS certificate; only tests against 127.0.0.1 turn it off.
 HUB_PUSH_VERIFY_TLS = env_bool("HUB_PUSH_VERIFY_TLS", True)
 # Agencies whose envelopes the inbound endpoint accepts; empty: every agency hosted here.

@@ -14,6 +14,7 @@ import random
 import time
 import uuid
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -35,14 +36,21 @@ TIME_TO_LIVE = {
     "001": datetime.timedelta(days=7),  # ปกติ
 }
 ACKNOWLEDGEMENT_TIME_TO_LIVE = datetime.timedelta(days=7)
-LEASE = datetime.timedelta(minutes=5)  # longer than any transport's timeouts
 BACKOFF_BASE_SECONDS = 5.0
 BACKOFF_CAP_SECONDS = 3600.0
 EXCERPT_CHARS = 2000
 # Circuit breaker: after this many transient failures in a row towards one recipient, stop
-# calling it for a while; its other deliveries wait in the database instead of timing out.
+# calling it for a while (HUB_BREAKER_COOLDOWN_SECONDS); its other deliveries wait in the
+# database instead of each waiting for a timeout.
 BREAKER_FAILURES = 5
-BREAKER_COOLDOWN = datetime.timedelta(minutes=2)
+
+
+def _lease() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.HUB_DELIVERY_LEASE_SECONDS)
+
+
+def _breaker_cooldown() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.HUB_BREAKER_COOLDOWN_SECONDS)
 
 
 def backoff(attempt: int) -> datetime.timedelta:
@@ -100,7 +108,7 @@ def _claim(delivery_id: int, now: datetime.datetime) -> bool:
     )
     return (
         Delivery.objects.filter(due, pk=delivery_id).update(
-            status=DeliveryStatus.SENDING, lease_expires_at=now + LEASE, updated_at=now
+            status=DeliveryStatus.SENDING, lease_expires_at=now + _lease(), updated_at=now
         )
         == 1
     )
@@ -142,7 +150,7 @@ def breaker_open_until(recipient: Agency, *, now: datetime.datetime) -> datetime
     )
     if len(recent) < BREAKER_FAILURES or any(ok or permanent for ok, permanent, _ in recent):
         return None
-    until = recent[0][2] + BREAKER_COOLDOWN
+    until = recent[0][2] + _breaker_cooldown()
     return until if until > now else None
 
 

@@ -98,7 +98,8 @@ class Letter(models.Model):
 
     letter_date = models.DateField(_("letter date"), null=True, blank=True)
     subject = models.CharField(_("subject"), max_length=1000)
-    salutation = models.CharField(_("salutation"), max_length=50, default="เรียน")
+    # Blank allowed: a received letter keeps what its sender wrote, even no salutation.
+    salutation = models.CharField(_("salutation"), max_length=50, blank=True, default="เรียน")
     addressee = models.CharField(_("addressee"), max_length=500, blank=True)
     body = models.TextField(_("body"), blank=True)
     closing = models.CharField(_("closing"), max_length=100, blank=True, default="ขอแสดงความนับถือ")

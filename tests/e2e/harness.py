@@ -154,6 +154,23 @@ class Node:
             process.kill()
             process.wait()
 
+    def kill(self, role: str) -> None:
+        """kill -9: no clean shutdown, no acknowledgement of the message in hand."""
+        process = self.processes.pop(role)
+        process.kill()
+        process.wait()
+
+    def flush_broker(self) -> None:
+        """Lose every queued kick, as an emptied Redis (or a wiped queue folder) would."""
+        url = self.env.get("CELERY_BROKER_URL", "")
+        if url.startswith("redis://"):
+            import redis
+
+            redis.Redis.from_url(url).flushdb()
+            return
+        for message in (self.var_dir / "broker" / "queue").glob("*"):
+            message.unlink()
+
     def stop_all(self) -> None:
         for role in list(self.processes):
             self.stop(role)
@@ -171,7 +188,7 @@ def wait_until(check: Any, *, timeout: float = 90.0, every: float = 1.0) -> Any:
 
 
 @contextmanager
-def two_nodes(base: Path) -> Iterator[dict[str, Node]]:
+def two_nodes(base: Path, **settings: str) -> Iterator[dict[str, Node]]:
     """Start node A and node B, configured as a federation; stop and clean up afterwards."""
     pki = base / "pki"
     write_pki(pki)
@@ -189,6 +206,7 @@ def two_nodes(base: Path) -> Iterator[dict[str, Node]]:
                 "DJANGO_SETTINGS_MODULE": "config.settings.dev",
                 "VAR_DIR": str(var_dir),
                 "MEDIA_ROOT": str(var_dir / "media"),
+                **settings,
             }
             if database_url.startswith(("postgres://", "postgresql://")):
                 env["DATABASE_URL"] = _postgres_database(database_url, f"e2e_{run_id}_{name}")

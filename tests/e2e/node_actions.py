@@ -94,3 +94,54 @@ def refuse(letter_id: int, status: str, reason: str) -> dict[str, Any]:
         actor=ACTOR,
     )
     return {"ok": True}
+
+
+def send_many(count: int, prefix: str, sender: str = "etda", recipient: str = "soc") -> list[int]:
+    """Send ``count`` letters with subjects "<prefix> ฉบับที่ n"; return their ids."""
+    return [
+        send(sender, [recipient], f"{prefix} ฉบับที่ {number}")["letter"]
+        for number in range(1, count + 1)
+    ]
+
+
+def outbox_summary(prefix: str) -> dict[str, Any]:
+    """Letter deliveries of letters whose subject starts with prefix, and their audit rows."""
+    from audit.models import AuditEvent
+
+    deliveries = Delivery.objects.filter(message_type="letter", letter__subject__startswith=prefix)
+    ids = [str(pk) for pk in deliveries.values_list("pk", flat=True)]
+    delivered_events = AuditEvent.objects.filter(
+        action="exchange.delivery.delivered", target_type="exchange.delivery", target_id__in=ids
+    )
+    statuses: dict[str, int] = {}
+    for status in deliveries.values_list("status", flat=True):
+        statuses[status] = statuses.get(status, 0) + 1
+    return {
+        "statuses": statuses,
+        "delivered_events": delivered_events.count(),
+        "delivered_event_targets": delivered_events.values("target_id").distinct().count(),
+        "max_attempts": max(deliveries.values_list("attempt_count", flat=True), default=0),
+        "failed_attempts": sum(
+            delivery.attempts.filter(succeeded=False).count() for delivery in deliveries
+        ),
+    }
+
+
+def inbox_summary(agency: str, prefix: str) -> dict[str, Any]:
+    """Copies in the agency's inbox by subject prefix, and their "received" audit rows."""
+    from audit.models import AuditEvent
+
+    copies = Letter.objects.filter(
+        agency__key=agency, direction=Direction.INCOMING, subject__startswith=prefix
+    )
+    subjects = list(copies.values_list("subject", flat=True))
+    received = AuditEvent.objects.filter(
+        action="letters.letter.received",
+        target_type="letters.letter",
+        target_id__in=[str(pk) for pk in copies.values_list("pk", flat=True)],
+    )
+    return {
+        "copies": len(subjects),
+        "distinct": len(set(subjects)),
+        "received_events": received.count(),
+    }
