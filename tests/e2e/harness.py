@@ -3,7 +3,7 @@
 Node A hosts ETDA and DGA, node B hosts SOC; each knows the other's agencies as push
 recipients at the other's inbound endpoint, and trusts one federation CA. Scenarios drive a
 node through `manage.py shell -c` (the services), exactly as a clerk's action would.
-`bench/two_nodes.py` starts the same pair by hand (docs/operations.md).
+`python -m tools.two_nodes` starts the same pair by hand (docs/operations.md).
 """
 
 from __future__ import annotations

@@ -145,3 +145,141 @@ def inbox_summary(agency: str, prefix: str) -> dict[str, Any]:
         "distinct": len(set(subjects)),
         "received_events": received.count(),
     }
+
+
+# --- Benchmark actions (bench/exchange.py) -------------------------------------------------
+
+BENCH_SENTENCE = "ด้วยสำนักงานฯ ขอเชิญประชุมเพื่อพิจารณาแนวทางการแลกเปลี่ยนหนังสือราชการ "
+
+
+def _bench_letter(sender: str, recipient: str, subject: str, body_bytes: int) -> Letter:
+    agency = Agency.objects.get(key=sender)
+    sentence = BENCH_SENTENCE.encode()
+    body = BENCH_SENTENCE * max(1, body_bytes // len(sentence))
+    letter = letter_create_draft(
+        agency=agency,
+        actor=ACTOR,
+        values=LetterFields(
+            subject=subject,
+            urgency="004",
+            series="normal",
+            unit_number=agency.unit_number or "0100",
+            body=body,
+        ),
+        parts=LetterParts(recipients=[RecipientInput(agency=Agency.objects.get(key=recipient))]),
+    )
+    attachment_add(
+        letter=letter,
+        actor=ACTOR,
+        stream=io.BytesIO(MAIN_PDF),
+        name="หนังสือเชิญประชุม.pdf",
+        media_type="application/pdf",
+        role=AttachmentRole.MAIN,
+    )
+    return letter
+
+
+def send_paced(
+    count: int,
+    prefix: str,
+    rate: float = 0.0,
+    body_bytes: int = 3000,
+    attach_bytes: int = 0,
+    sender: str = "etda",
+    recipient: str = "soc",
+) -> dict[str, Any]:
+    """Send ``count`` letters "<prefix> n", at most ``rate`` per second (0: as fast as possible).
+
+    ``body_bytes`` of Thai body text make a ~4 KB envelope; ``attach_bytes`` > 0 adds an
+    enclosure of that many bytes to each letter.
+    """
+    import time
+
+    started = time.monotonic()
+    ids = []
+    for number in range(1, count + 1):
+        if rate > 0:
+            pause = started + (number - 1) / rate - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+        letter = _bench_letter(sender, recipient, f"{prefix} {number}", body_bytes)
+        if attach_bytes > 0:
+            attachment_add(
+                letter=letter,
+                actor=ACTOR,
+                stream=io.BytesIO(b"\0" * attach_bytes),
+                name="enclosure.bin",
+                media_type="application/octet-stream",
+                role=AttachmentRole.ENCLOSURE,
+            )
+        letter_send(letter=letter, actor=ACTOR)
+        ids.append(letter.pk)
+    return {"letters": ids, "seconds": time.monotonic() - started}
+
+
+def send_file(sender: str, recipient: str, subject: str, path: str) -> dict[str, Any]:
+    """Send one letter with the file at ``path`` as an enclosure, streamed from disk.
+
+    Returns this process's peak RSS (KiB, from getrusage) before attaching and after sending.
+    """
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    letter = _bench_letter(sender, recipient, subject, 1000)
+    with open(path, "rb") as stream:
+        attachment_add(
+            letter=letter,
+            actor=ACTOR,
+            stream=stream,
+            name="big.bin",
+            media_type="application/octet-stream",
+            role=AttachmentRole.ENCLOSURE,
+        )
+    letter_send(letter=letter, actor=ACTOR)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"letter": letter.pk, "maxrss_before_kib": before, "maxrss_after_kib": after}
+
+
+def delivery_times(prefix: str) -> list[dict[str, Any]]:
+    """Created, delivered and registered times (ISO) of the letter deliveries by subject."""
+    rows = Delivery.objects.filter(message_type="letter", letter__subject__startswith=prefix)
+    return [
+        {
+            "status": row.status,
+            "created": row.created_at.isoformat(),
+            "delivered": row.delivered_at.isoformat() if row.delivered_at else None,
+            "registered": row.registered_at.isoformat() if row.registered_at else None,
+        }
+        for row in rows
+    ]
+
+
+def register_arrivals(agency: str, prefix: str, count: int, timeout: float = 120) -> dict[str, Any]:
+    """Register (ลงรับ) each received copy with that subject prefix as soon as it arrives."""
+    import time
+
+    from django.db import OperationalError
+
+    deadline = time.monotonic() + timeout
+    registered = 0
+    errors = 0
+    while registered < count and time.monotonic() < deadline:
+        waiting = list(
+            Letter.objects.filter(
+                agency__key=agency,
+                direction=Direction.INCOMING,
+                subject__startswith=prefix,
+                status=LetterStatus.RECEIVED,
+            )
+        )
+        if not waiting:
+            time.sleep(0.05)
+            continue
+        for copy in waiting:
+            try:
+                incoming_letter_register(letter=copy, actor=ACTOR)
+                registered += 1
+            except OperationalError:
+                errors += 1
+                time.sleep(0.05)
+    return {"registered": registered, "errors": errors}

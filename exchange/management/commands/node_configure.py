@@ -1,6 +1,6 @@
 """Make this hub one node of a federation: which agencies it hosts, where the others live.
 
-Used by the two-node harness (tests/e2e/) and by `bench/two_nodes.sh`; idempotent. The PKI
+Used by the two-node harness (tests/e2e/) and `python -m tools.two_nodes`; idempotent. The PKI
 folder holds ca.pem plus, per agency key, <key>.cert.pem and (for hosted ones) <key>.key.pem.
 """
 
