@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -201,51 +202,69 @@ def _delivery_acknowledged(
     return delivery
 
 
-def _acknowledgement_queue(
+def _queue_acknowledgement(
     *,
-    letter: Letter,
+    sender: Agency,
+    recipient: Agency,
+    letter_id: int,
     message_type: MessageType,
+    acknowledged_message_id: str,
+    acknowledged_envelope_sha256: str,
     actor: Actor,
-    receive_number: str = "",
-    receive_year: int | None = None,
-    reason: str = "",
+    **details: Any,
 ) -> Delivery:
-    """Sign an acknowledgement of an incoming letter and queue it to the sender."""
-    inbound = InboundEnvelope.objects.filter(letter=letter).first()
-    if inbound is None:
-        raise NoInboundRecord(details={"letter": letter.pk})
+    """Sign one acknowledgement as ``sender`` and queue it to ``recipient``, in the caller's
+    transaction; ``details`` are the AcknowledgementData fields of its type (reason, …)."""
     now = timezone.now()
-    material = signing_material_for(letter.agency)
+    material = signing_material_for(sender)
     message_id = str(uuid.uuid4())
     envelope = Envelope(
         header=Header(
             message_id=message_id,
             message_type=message_type,
             created_at=now,
-            sender=party_for(letter.agency),
-            recipient=party_for(letter.sender_agency),
-            conversation_id=str(inbound.message_id),
-            in_reply_to=str(inbound.message_id),
+            sender=party_for(sender),
+            recipient=party_for(recipient),
+            conversation_id=acknowledged_message_id,
+            in_reply_to=acknowledged_message_id,
         ),
         acknowledgement=AcknowledgementData(
-            acknowledged_message_id=str(inbound.message_id),
-            acknowledged_envelope_sha256=inbound.envelope_sha256,
+            acknowledged_message_id=acknowledged_message_id,
+            acknowledged_envelope_sha256=acknowledged_envelope_sha256,
             at=now,
-            receive_number=receive_number,
-            receive_year=receive_year,
-            reason=reason,
+            **details,
         ),
     )
-    data = envelope_sign(envelope, key=material.private_key, certificate=material.certificate)
     return delivery_enqueue(
         message_type=message_type.value,
-        sender=letter.agency,
-        recipient=letter.sender_agency,
-        letter_id=letter.pk,
-        envelope=data,
+        sender=sender,
+        recipient=recipient,
+        letter_id=letter_id,
+        envelope=envelope_sign(
+            envelope, key=material.private_key, certificate=material.certificate
+        ),
         message_id=message_id,
         time_to_live=ACKNOWLEDGEMENT_TIME_TO_LIVE,
         actor=actor,
+    )
+
+
+def _acknowledgement_queue(
+    *, letter: Letter, message_type: MessageType, actor: Actor, **details: Any
+) -> Delivery:
+    """Acknowledge an incoming letter to its sender (registration, rejection, wrong recipient)."""
+    inbound = InboundEnvelope.objects.filter(letter=letter).first()
+    if inbound is None:
+        raise NoInboundRecord(details={"letter": letter.pk})
+    return _queue_acknowledgement(
+        sender=letter.agency,
+        recipient=letter.sender_agency,
+        letter_id=letter.pk,
+        message_type=message_type,
+        acknowledged_message_id=str(inbound.message_id),
+        acknowledged_envelope_sha256=inbound.envelope_sha256,
+        actor=actor,
+        **details,
     )
 
 
@@ -297,40 +316,18 @@ WITHDRAWABLE = (
 def _sender_message(
     *, delivery: Delivery, message_type: MessageType, reason: str, actor: Actor
 ) -> Delivery:
-    """Sign a withdrawal or dispute about our delivered letter and queue it to the recipient."""
-    now = timezone.now()
-    material = signing_material_for(delivery.sender)
-    message_id = str(uuid.uuid4())
-    envelope = Envelope(
-        header=Header(
-            message_id=message_id,
-            message_type=message_type,
-            created_at=now,
-            sender=party_for(delivery.sender),
-            recipient=party_for(delivery.recipient),
-            conversation_id=str(delivery.message_id),
-            in_reply_to=str(delivery.message_id),
-        ),
-        acknowledgement=AcknowledgementData(
-            acknowledged_message_id=str(delivery.message_id),
-            acknowledged_envelope_sha256=delivery.envelope_sha256,
-            at=now,
-            reason=reason,
-            disputed_number=delivery.receive_number
-            if message_type == MessageType.RECEIVE_NUMBER_DISPUTE
-            else "",
-        ),
-    )
-    data = envelope_sign(envelope, key=material.private_key, certificate=material.certificate)
-    return delivery_enqueue(
-        message_type=message_type.value,
+    """Tell the recipient of our letter copy we withdraw it, or dispute its receive number."""
+    disputed = delivery.receive_number if message_type == MessageType.RECEIVE_NUMBER_DISPUTE else ""
+    return _queue_acknowledgement(
         sender=delivery.sender,
         recipient=delivery.recipient,
         letter_id=delivery.letter_id,
-        envelope=data,
-        message_id=message_id,
-        time_to_live=ACKNOWLEDGEMENT_TIME_TO_LIVE,
+        message_type=message_type,
+        acknowledged_message_id=str(delivery.message_id),
+        acknowledged_envelope_sha256=delivery.envelope_sha256,
         actor=actor,
+        reason=reason,
+        disputed_number=disputed,
     )
 
 

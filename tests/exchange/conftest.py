@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 from cryptography import x509
@@ -22,13 +22,11 @@ from exchange.envelope import (
     DistributionEntry,
     Envelope,
     Header,
-    LetterData,
-    LetterNumberData,
     ManifestEntry,
     MessageType,
     Party,
-    ReferenceData,
 )
+from exchange.examples import example_letter
 
 ETDA = Party("etda", "สำนักงานพัฒนาธุรกรรมทางอิเล็กทรอนิกส์", "11", "11007")
 SOC = Party("soc", "สำนักเลขาธิการคณะรัฐมนตรี")
@@ -100,7 +98,9 @@ def letter_envelope(
     manifest: tuple[ManifestEntry, ...] = (),
     subject: str = "ข้อเสนอในการปรับปรุงการออกเอกสารหลักฐานของทางราชการผ่านระบบดิจิทัล",
 ) -> Envelope:
-    """The ETDA sample letter as an envelope, with real Thai text and Thai digits."""
+    """The ETDA sample letter of docs/examples as a fresh envelope (real Thai, Thai digits)."""
+    sample = example_letter().letter
+    assert sample is not None
     return Envelope(
         header=Header(
             message_id=str(uuid.uuid4()),
@@ -110,36 +110,10 @@ def letter_envelope(
             recipient=recipient,
             conversation_id=str(uuid.uuid4()),
         ),
-        letter=LetterData(
-            kind="external",
-            number=LetterNumberData(
-                ministry_code="ดศ",
-                sub_agency_code="สพขอ",
-                unit_number="511.04",
-                running=335,
-                year=2020,
-                text="ดศ (สพขอ) ๕๑๑.๐๔/๐๓๓๕",
-            ),
-            date=datetime.date(2020, 4, 22),
+        letter=replace(
+            sample,
             subject=subject,
-            urgency="004",
             secrecy=secrecy,
-            salutation="เรียน",
-            addressee="เลขาธิการคณะรัฐมนตรี",
-            references=(
-                ReferenceData(
-                    number_text="นร ๐๕๐๖/ว(ล) ๑๑๕๖๑",
-                    date=datetime.date(2020, 4, 15),
-                    subject="ขอความเห็นประกอบการพิจารณาของคณะรัฐมนตรี (เรื่องที่ ๓)",
-                ),
-            ),
-            body="สพธอ. เห็นชอบในหลักการ และเสนอให้เริ่มกับหน่วยงานนำร่อง ๒๐ หน่วยงาน",
-            closing="ขอแสดงความนับถือ",
-            signer_name="นายชัยชนะ มิตรพันธ์",
-            signer_position="รองผู้อำนวยการ ปฏิบัติหน้าที่แทน ผู้อำนวยการ",
-            owning_unit="สำนักกฎหมาย",
-            phone="0 2123 1234 ต่อ 90700",
-            email="ictlawcenter@eta.or.th",
             distribution=(DistributionEntry(party=recipient, addressee="เลขาธิการคณะรัฐมนตรี"),),
         ),
         manifest=manifest,
