@@ -26,7 +26,7 @@ from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -289,9 +289,7 @@ def bench_exchange(
 
     registrar = threading.Thread(target=register, daemon=True)
     registrar.start()
-    sent = a.call(
-        "send_paced", count=letters, prefix=prefix, rate=rate, attach_bytes=attach_bytes
-    )
+    sent = a.call("send_paced", count=letters, prefix=prefix, rate=rate, attach_bytes=attach_bytes)
 
     def done() -> list[dict[str, Any]] | None:
         rows: list[dict[str, Any]] = a.call("delivery_times", prefix=prefix)
@@ -307,8 +305,10 @@ def bench_exchange(
         for r in rows
         if r["delivered"]
     ]
+    # created_at → the moment node A applied B's signed registration (microseconds; the
+    # registration's own signed time has whole seconds only).
     registration_ms = [
-        (_time(r["registered"]) - _time(r["created"])).total_seconds() * 1000 for r in rows
+        (_time(r["registered_seen"]) - _time(r["created"])).total_seconds() * 1000 for r in rows
     ]
     window = (max(delivered) - min(created)).total_seconds() if delivered else float("nan")
     return {
@@ -327,6 +327,7 @@ def bench_exchange(
         "registration_p95_ms": percentile(registration_ms, 0.95),
         "registration_p99_ms": percentile(registration_ms, 0.99),
         "registrar": registrations,
+        "rows": rows,
     }
 
 
@@ -338,10 +339,14 @@ class RssSampler(threading.Thread):
 
     def __init__(self, pids: dict[str, int], every: float = 0.05) -> None:
         super().__init__(daemon=True)
-        import psutil
-
         self.every = every
-        self.processes = {name: psutil.Process(pid) for name, pid in pids.items()}
+        self.processes: dict[str, Any] = {}
+        try:
+            import psutil
+        except ImportError:
+            print("note: psutil is not installed, RSS of the nodes not sampled", file=sys.stderr)
+        else:
+            self.processes = {name: psutil.Process(pid) for name, pid in pids.items()}
         self.baseline: dict[str, int] = {}
         self.peak: dict[str, int] = {}
         self.stopping = threading.Event()
@@ -350,9 +355,11 @@ class RssSampler(threading.Thread):
             self.peak[name] = rss
 
     def _sample(self) -> dict[str, int]:
+        found: dict[str, int] = {}
+        if not self.processes:
+            return found
         import psutil
 
-        found: dict[str, int] = {}
         for name, process in self.processes.items():
             try:
                 found[name] = process.memory_info().rss
@@ -407,9 +414,7 @@ def bench_big_attachment(nodes: dict[str, Any], megabytes: int, timeout: float) 
     try:
         sent = a.call("send_file", sender="etda", recipient="soc", subject=prefix, path=str(path))
         rows = wait_for(
-            lambda: (
-                (r := a.call("delivery_times", prefix=prefix)) and r[0]["delivered"] and r
-            ),
+            lambda: (r := a.call("delivery_times", prefix=prefix)) and r[0]["delivered"] and r,
             timeout=timeout,
             every=0.5,
         )
@@ -418,6 +423,7 @@ def bench_big_attachment(nodes: dict[str, Any], megabytes: int, timeout: float) 
         processes = sampler.stop()
         path.unlink(missing_ok=True)
     row = rows[0]
+    copies = nodes["b"].call("inbox", agency="soc", subject=prefix)
     kib = 1024
     processes["a.shell (letter_send)"] = {
         "baseline_mib": sent["maxrss_before_kib"] / kib,
@@ -428,8 +434,25 @@ def bench_big_attachment(nodes: dict[str, Any], megabytes: int, timeout: float) 
         "megabytes": megabytes,
         "seconds": time.monotonic() - started,
         "receipt_ms": (_time(row["delivered"]) - _time(row["created"])).total_seconds() * 1000,
+        "received_file_sizes": copies[0]["files"] if copies else [],
         "processes": processes,
         "max_growth_mib": max(p["growth_mib"] for p in processes.values()),
+    }
+
+
+def worker_task_seconds(node: Any) -> dict[str, dict[str, float]]:
+    """Run times of the node's Celery tasks, from "Task <name>[id] succeeded in <s>s" lines."""
+    import re
+
+    pattern = re.compile(r"Task ([\w.]+)\[[^\]]+\] succeeded in ([\d.]+)s")
+    found: dict[str, list[float]] = {}
+    log = node.var_dir / "worker.log"
+    if log.exists():
+        for match in pattern.finditer(log.read_text(errors="replace")):
+            found.setdefault(match.group(1), []).append(float(match.group(2)) * 1000)
+    return {
+        name: {"count": len(values), **summary_ms(values), "total_s": sum(values) / 1000}
+        for name, values in sorted(found.items())
     }
 
 
@@ -488,11 +511,28 @@ def markdown(results: dict[str, Any]) -> str:
                 f"/ {_f(run['registration_p99_ms'], 0)} |"
             )
         lines.append("")
+    tasks = results.get("worker_tasks") or {}
+    if tasks:
+        lines += [
+            "### Celery task run times (solo worker, whole run)",
+            "",
+            "| node | task | count | median ms | p95 ms | total s |",
+            "|---|---|---:|---:|---:|---:|",
+        ]
+        for node, by_task in tasks.items():
+            for name, row in by_task.items():
+                lines.append(
+                    f"| {node} | {name} | {row['count']} | {_f(row['median_ms'])} "
+                    f"| {_f(row['p95_ms'])} | {_f(row['total_s'])} |"
+                )
+        lines.append("")
     big = results.get("big_attachment")
     if big:
         lines += [
             f"### One letter with a {big['megabytes']} MiB attachment A → B "
             f"(delivered in {_f(big['receipt_ms'] / 1000, 1)} s)",
+            "",
+            f"Files of the copy received on B (bytes): {big['received_file_sizes']}",
             "",
             "| process | baseline RSS MiB | peak RSS MiB | growth MiB |",
             "|---|---:|---:|---:|",
@@ -519,13 +559,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--timeout", type=float, default=600, help="bound on each wait (s)")
     parser.add_argument("--out", type=Path, default=None, help="write results (.json or .md)")
-    parser.add_argument(
-        "--skip", action="append", default=[], choices=["sign", "exchange", "big"]
-    )
+    parser.add_argument("--skip", action="append", default=[], choices=["sign", "exchange", "big"])
     options = parser.parse_args(argv)
-    mb_letters = (
-        options.mb_letters if options.mb_letters is not None else min(10, options.letters)
-    )
+    mb_letters = options.mb_letters if options.mb_letters is not None else min(10, options.letters)
 
     results: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
@@ -541,9 +577,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not {"exchange", "big"} <= set(options.skip):
         from tests.e2e.harness import two_nodes
 
-        with tempfile.TemporaryDirectory(prefix="bench-exchange-") as base, two_nodes(
-            Path(base)
-        ) as nodes:
+        with (
+            tempfile.TemporaryDirectory(prefix="bench-exchange-") as base,
+            two_nodes(Path(base)) as nodes,
+        ):
             runs = []
             if "exchange" not in options.skip:
                 print(f"exchange: {options.letters} letters, burst …", file=sys.stderr)
@@ -584,6 +621,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 results["big_attachment"] = bench_big_attachment(
                     nodes, options.big_mb, options.timeout
                 )
+            results["worker_tasks"] = {
+                name: worker_task_seconds(node) for name, node in nodes.items()
+            }
     table = markdown(results)
     print(table)
     if options.out:

@@ -249,6 +249,9 @@ def delivery_times(prefix: str) -> list[dict[str, Any]]:
             "created": row.created_at.isoformat(),
             "delivered": row.delivered_at.isoformat() if row.delivered_at else None,
             "registered": row.registered_at.isoformat() if row.registered_at else None,
+            # registered_at is the recipient's signed time, to the second; updated_at is when
+            # this node applied the registration (nothing updates the row after that).
+            "registered_seen": row.updated_at.isoformat() if row.registered_at else None,
         }
         for row in rows
     ]
