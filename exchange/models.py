@@ -145,6 +145,8 @@ class InboundEnvelope(models.Model):
                 fields=["sender", "message_id"], name="inbound_once_per_sender_message"
             )
         ]
+        # Replays are recognised by their bytes' digest before anything else is done.
+        indexes = [models.Index(fields=["envelope_sha256"], name="inbound_sha256_idx")]
 
     def __str__(self) -> str:
         return f"{self.message_type} {self.message_id} from {self.sender_id}"
