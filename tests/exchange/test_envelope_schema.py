@@ -34,6 +34,7 @@ from exchange.envelope.types import (
     ReferenceData,
 )
 from exchange.envelope.xml_build import envelope_to_xml
+from exchange.examples import example_letter
 from letters.letter_number import Series
 from letters.models.letter import AttachmentRole, LetterKind, RecipientRole, Secrecy, Urgency
 
@@ -86,40 +87,16 @@ def header(message_type: MessageType, **fields) -> Header:
 
 
 def letter_data(**fields) -> LetterData:
-    """The ETDA sample letter, with every optional part filled in."""
-    base = LetterData(
-        kind="external",
-        number=LetterNumberData(
-            ministry_code="ดศ",
-            sub_agency_code="สพขอ",
-            unit_number="511.04",
-            running=335,
-            year=2020,
-            text="ดศ (สพขอ) ๕๑๑.๐๔/๐๓๓๕",
-        ),
-        date=datetime.date(2020, 4, 22),
+    """The ETDA sample letter (docs/examples), with every optional part filled in."""
+    sample = example_letter().letter
+    assert sample is not None
+    base = dataclasses.replace(
+        sample,
         subject="ขอความร่วมมือสำรวจที่ดินและสิ่งปลูกสร้างของส่วนราชการ",
-        urgency="004",
-        secrecy="001",
         urgent_deadline=datetime.datetime(2020, 4, 24, 16, 30, tzinfo=BANGKOK),
-        salutation="เรียน",
-        addressee="เลขาธิการคณะรัฐมนตรี",
-        references=(
-            ReferenceData(
-                number_text="นร ๐๕๐๖/ว(ล) ๑๑๕๖๑",
-                date=datetime.date(2020, 4, 15),
-                subject="ขอความเห็นประกอบการพิจารณาของคณะรัฐมนตรี (เรื่องที่ ๓)",
-            ),
-            ReferenceData(number_text="ดศ (สพขอ) ๕๑๑.๐๔/๐๑๒๓"),
-        ),
+        references=(*sample.references, ReferenceData(number_text="ดศ (สพขอ) ๕๑๑.๐๔/๐๑๒๓")),
         body="ตามที่อ้างถึง สพธอ. ขอเรียนว่า กรุณาดำเนินการด่วนที่สุด "
         "และแจ้งผลภายในวันที่ ๒๔ เมษายน ๒๕๖๓ จำนวน ๑๒๓ รายการ",
-        closing="ขอแสดงความนับถือ",
-        signer_name="นายชัยชนะ มิตรพันธ์",
-        signer_position="รองผู้อำนวยการ ปฏิบัติหน้าที่แทน ผู้อำนวยการ",
-        owning_unit="สำนักกฎหมาย",
-        phone="0 2123 1234 ต่อ 90700",
-        email="ictlawcenter@eta.or.th",
         distribution=(
             DistributionEntry(party=SOC, role="to", addressee="เลขาธิการคณะรัฐมนตรี"),
             DistributionEntry(party=DE, role="cc"),
