@@ -35,3 +35,8 @@ class NoInboundRecord(Conflict):
 class NotRedrivable(Conflict):
     code = "exchange.not_redrivable"
     default_message = _("Only a failed or expired delivery can be tried again.")
+
+
+class ReceiptMismatch(InvalidInput):
+    code = "exchange.receipt_mismatch"
+    default_message = _("The receipt does not acknowledge the envelope that was sent.")

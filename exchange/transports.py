@@ -139,20 +139,7 @@ def _error_code(response: httpx.Response) -> str:
     return str(code) if code else ""
 
 
-class PullTransport:
-    """The recipient's own system fetches its queue through the API (API issue)."""
-
-    name = "pull"
-
-    def deliver(self, delivery: Delivery) -> TransportOutcome:
-        # Until the pull API exists (API issue) a pull recipient cannot be served: say so at
-        # once instead of retrying until the letter expires.
-        raise TransportError("exchange.pull_not_available", permanent=True)
-
-
 def transport_for(recipient: Agency) -> Transport:
     if recipient.delivery_mode == DeliveryMode.PUSH:
         return PushTransport()
-    if recipient.delivery_mode == DeliveryMode.PULL:
-        return PullTransport()
     return HostedTransport()

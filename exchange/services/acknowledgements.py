@@ -17,11 +17,11 @@ from django.utils import timezone
 from agencies.models import Agency
 from agencies.pki.keystore import signing_material_for
 from audit.services import Actor, audit_record
+from config.errors import HubError
 from exchange.directory import DatabaseDirectory
 from exchange.envelope import (
     AcknowledgementData,
     Envelope,
-    EnvelopeRejected,
     Header,
     MessageType,
     VerifiedEnvelope,
@@ -32,6 +32,7 @@ from exchange.errors import (
     AcknowledgementOutOfOrder,
     MessageTypeNotAccepted,
     NoInboundRecord,
+    ReceiptMismatch,
     UnknownAcknowledgedMessage,
 )
 from exchange.mapping import party_for
@@ -57,22 +58,14 @@ _LADDER = {
 _MAY_FOLLOW = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING, DeliveryStatus.DELIVERED)
 
 
-def receipt_accept(*, delivery: Delivery, receipt: bytes) -> str:
-    """Check the recipient's signed receipt for a delivery and mark it delivered.
-
-    A receipt that does not verify, or acknowledges other bytes than we sent, is no proof of
-    delivery: the attempt counts as a permanent failure.
-    """
-    now = timezone.now()
-    try:
-        verified = envelope_verify(
-            receipt,
-            directory=DatabaseDirectory(served_keys=frozenset({delivery.sender.key})),
-            now=now,
-            policy=verification_policy(),
-        )
-    except EnvelopeRejected as error:
-        return _receipt_refused(delivery, error.code)
+def receipt_check(*, delivery: Delivery, receipt: bytes) -> VerifiedEnvelope:
+    """Verify that a receipt is the recipient's signed proof for exactly the bytes we sent."""
+    verified = envelope_verify(
+        receipt,
+        directory=DatabaseDirectory(served_keys=frozenset({delivery.sender.key})),
+        now=timezone.now(),
+        policy=verification_policy(),
+    )
     ack = verified.envelope.acknowledgement
     header = verified.envelope.header
     if (
@@ -82,9 +75,30 @@ def receipt_accept(*, delivery: Delivery, receipt: bytes) -> str:
         or ack.acknowledged_envelope_sha256 != delivery.envelope_sha256
         or header.sender.agency_key != delivery.recipient.key
     ):
-        return _receipt_refused(delivery, "exchange.receipt_mismatch")
+        raise ReceiptMismatch(details={"message_id": str(delivery.message_id)})
+    return verified
+
+
+def receipt_accept(*, delivery: Delivery, receipt: bytes) -> str:
+    """Check the recipient's signed receipt for a delivery and mark it delivered.
+
+    A receipt that does not verify, or acknowledges other bytes than we sent, is no proof of
+    delivery: the attempt counts as a permanent failure.
+    """
+    try:
+        verified = receipt_check(delivery=delivery, receipt=receipt)
+    except HubError as error:
+        return _receipt_refused(delivery, error.code)
+    return "delivered" if mark_delivered(delivery, receipt, verified) else "superseded"
+
+
+def mark_delivered(delivery: Delivery, receipt: bytes, verified: VerifiedEnvelope) -> bool:
+    """Record a verified receipt (guarded: only a delivery still in play moves)."""
+    now = timezone.now()
     with transaction.atomic(durable=True):
-        moved = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
+        moved = Delivery.objects.filter(
+            pk=delivery.pk, status__in=(DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
+        ).update(
             status=DeliveryStatus.DELIVERED,
             receipt=receipt,
             delivered_at=now,
@@ -99,10 +113,13 @@ def receipt_accept(*, delivery: Delivery, receipt: bytes) -> str:
                 actor=SYSTEM_ACTOR,
                 agency=delivery.sender,
                 target=delivery,
-                before={"status": DeliveryStatus.SENDING},
-                after={"status": DeliveryStatus.DELIVERED, "receipt": header.message_id},
+                before={"status": delivery.status},
+                after={
+                    "status": DeliveryStatus.DELIVERED,
+                    "receipt": verified.envelope.header.message_id,
+                },
             )
-    return "delivered" if moved else "superseded"
+    return bool(moved)
 
 
 def _receipt_refused(delivery: Delivery, code: str) -> str:

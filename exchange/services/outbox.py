@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from agencies.models import Agency
+from agencies.models import Agency, DeliveryMode
 from audit.services import Actor, audit_record
 from exchange.errors import NotRedrivable
 from exchange.models import Delivery, DeliveryAttempt, DeliveryStatus
@@ -45,7 +45,7 @@ EXCERPT_CHARS = 2000
 BREAKER_FAILURES = 5
 
 
-def _lease() -> datetime.timedelta:
+def delivery_lease() -> datetime.timedelta:
     return datetime.timedelta(seconds=settings.HUB_DELIVERY_LEASE_SECONDS)
 
 
@@ -108,7 +108,7 @@ def _claim(delivery_id: int, now: datetime.datetime) -> bool:
     )
     return (
         Delivery.objects.filter(due, pk=delivery_id).update(
-            status=DeliveryStatus.SENDING, lease_expires_at=now + _lease(), updated_at=now
+            status=DeliveryStatus.SENDING, lease_expires_at=now + delivery_lease(), updated_at=now
         )
         == 1
     )
@@ -122,6 +122,10 @@ def delivery_attempt(*, delivery_id: int) -> str:
     delivery = Delivery.objects.select_related("sender", "recipient", "letter").get(pk=delivery_id)
     if now >= delivery.expires_at:
         return _finish(delivery, DeliveryStatus.EXPIRED, error_code="exchange.expired")
+    if delivery.recipient.delivery_mode == DeliveryMode.PULL:
+        # The recipient's own system fetches it (services/pull.py); nothing to push. Parked
+        # until it expires, so the sender is told if it is never fetched.
+        return _postpone(delivery, until=delivery.expires_at, outcome="awaiting-pull")
     open_until = breaker_open_until(delivery.recipient, now=now)
     if open_until is not None:
         return _postpone(delivery, until=open_until)
@@ -154,15 +158,17 @@ def breaker_open_until(recipient: Agency, *, now: datetime.datetime) -> datetime
     return until if until > now else None
 
 
-def _postpone(delivery: Delivery, *, until: datetime.datetime) -> str:
-    """Put a claimed delivery back, untouched, until the recipient's breaker closes."""
+def _postpone(
+    delivery: Delivery, *, until: datetime.datetime, outcome: str = "breaker-open"
+) -> str:
+    """Put a claimed delivery back, untouched, until later (breaker closed, or expiry)."""
     Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
         status=DeliveryStatus.QUEUED,
         next_attempt_at=until,
         lease_expires_at=None,
         updated_at=timezone.now(),
     )
-    return "breaker-open"
+    return outcome
 
 
 def _failed(

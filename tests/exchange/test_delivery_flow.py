@@ -418,3 +418,93 @@ def test_alice_disputes_bobs_receive_number(alice, bob, etda, soc):
         "disputed_number": delivery.receive_number,
         "reason": "เลขรับซ้ำกับหนังสือฉบับอื่น",
     }
+
+
+def _receipt_from_socs_own_system(pki, delivery) -> bytes:
+    """What SOC's own e-saraban system signs after fetching an item from its pull queue."""
+    import hashlib
+    import uuid
+
+    from exchange.envelope import AcknowledgementData, Envelope, Header, envelope_sign
+
+    from .conftest import ETDA, SOC
+
+    return envelope_sign(
+        Envelope(
+            header=Header(
+                message_id=str(uuid.uuid4()),
+                message_type=MessageType.RECEIPT,
+                created_at=now(),
+                sender=SOC,
+                recipient=ETDA,
+                conversation_id=str(delivery.message_id),
+                in_reply_to=str(delivery.message_id),
+            ),
+            acknowledgement=AcknowledgementData(
+                acknowledged_message_id=str(delivery.message_id),
+                acknowledged_envelope_sha256=hashlib.sha256(bytes(delivery.envelope)).hexdigest(),
+                at=now(),
+            ),
+        ),
+        key=pki.soc.private_key,
+        certificate=pki.soc.certificate,
+    )
+
+
+def test_a_pull_recipient_fetches_its_queue_and_acknowledges_with_a_receipt(alice, etda, soc, pki):
+    from exchange.services.pull import pull_acknowledge, pull_fetch
+
+    soc.delivery_mode = DeliveryMode.PULL
+    soc.save()
+    [delivery] = letter_send(letter=draft_to(etda, soc, alice), actor=alice)
+    assert delivery_attempt(delivery_id=delivery.pk) == "awaiting-pull"  # nothing is pushed
+
+    [item] = pull_fetch(agency=soc, actor="system:soc-esaraban")
+    assert item.pk == delivery.pk
+    assert pull_fetch(agency=soc, actor="system:soc-esaraban") == []  # leased to the first fetch
+
+    acknowledged = pull_acknowledge(
+        agency=soc,
+        message_id=str(item.message_id),
+        receipt=_receipt_from_socs_own_system(pki, item),
+        actor="system:soc-esaraban",
+    )
+    assert acknowledged.status == DeliveryStatus.DELIVERED
+    assert AuditEvent.objects.filter(action="exchange.pull.acknowledged").exists()
+
+
+def test_an_unacknowledged_pull_item_is_offered_again_after_its_lease(alice, etda, soc, settings):
+    from exchange.services.pull import pull_fetch
+
+    settings.HUB_DELIVERY_LEASE_SECONDS = 0
+    soc.delivery_mode = DeliveryMode.PULL
+    soc.save()
+    [delivery] = letter_send(letter=draft_to(etda, soc, alice), actor=alice)
+
+    first = pull_fetch(agency=soc, actor="system:soc-esaraban")
+    again = pull_fetch(agency=soc, actor="system:soc-esaraban")
+
+    assert [d.pk for d in first] == [d.pk for d in again] == [delivery.pk]
+
+
+def test_a_receipt_for_other_bytes_does_not_dequeue(alice, etda, soc, pki):
+    from exchange.errors import ReceiptMismatch
+    from exchange.services.pull import pull_acknowledge, pull_fetch
+
+    soc.delivery_mode = DeliveryMode.PULL
+    soc.save()
+    first, second = (
+        letter_send(letter=draft_to(etda, soc, alice, subject=subject), actor=alice)[0]
+        for subject in ("หนังสือฉบับที่ ๑", "หนังสือฉบับที่ ๒")
+    )
+    pull_fetch(agency=soc, actor="system:soc-esaraban")
+
+    with pytest.raises(ReceiptMismatch):
+        pull_acknowledge(
+            agency=soc,
+            message_id=str(first.message_id),
+            receipt=_receipt_from_socs_own_system(pki, second),
+            actor="system:soc-esaraban",
+        )
+    first.refresh_from_db()
+    assert first.status == DeliveryStatus.SENDING
