@@ -135,6 +135,8 @@ HUB_ENVELOPE_CLOCK_SKEW_SECONDS = env_int("HUB_ENVELOPE_CLOCK_SKEW_SECONDS", 600
 # A worker's claim on a delivery lasts this long; past it the sweeper hands the delivery to
 # another worker (a killed worker's delivery waits at most this long). Longer than any attempt.
 HUB_DELIVERY_LEASE_SECONDS = env_int("HUB_DELIVERY_LEASE_SECONDS", 300)
+# Longest wait between two attempts of one delivery (exponential back-off stops growing here).
+HUB_BACKOFF_CAP_SECONDS = env_int("HUB_BACKOFF_CAP_SECONDS", 3600)
 # Circuit breaker: pause calls to a recipient for this long after 5 transient failures in a row.
 HUB_BREAKER_COOLDOWN_SECONDS = env_int("HUB_BREAKER_COOLDOWN_SECONDS", 120)
 # Push deliveries verify the peer's TLS certificate; only tests against 127.0.0.1 turn it off.

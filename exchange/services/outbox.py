@@ -37,7 +37,6 @@ TIME_TO_LIVE = {
 }
 ACKNOWLEDGEMENT_TIME_TO_LIVE = datetime.timedelta(days=7)
 BACKOFF_BASE_SECONDS = 5.0
-BACKOFF_CAP_SECONDS = 3600.0
 EXCERPT_CHARS = 2000
 # Circuit breaker: after this many transient failures in a row towards one recipient, stop
 # calling it for a while (HUB_BREAKER_COOLDOWN_SECONDS); its other deliveries wait in the
@@ -54,8 +53,9 @@ def _breaker_cooldown() -> datetime.timedelta:
 
 
 def backoff(attempt: int) -> datetime.timedelta:
-    """Exponential back-off with "equal jitter": half fixed, half random, capped at an hour."""
-    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempt - 1, 0))
+    """Exponential back-off with "equal jitter": half fixed, half random, capped (an hour)."""
+    cap = float(settings.HUB_BACKOFF_CAP_SECONDS)
+    ceiling = min(cap, BACKOFF_BASE_SECONDS * 2 ** max(attempt - 1, 0))
     return datetime.timedelta(seconds=ceiling / 2 + random.uniform(0, ceiling / 2))  # noqa: S311
 
 

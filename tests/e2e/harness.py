@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -17,7 +18,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,9 +117,17 @@ class Node:
         return json.loads(output.strip().splitlines()[-1])
 
     def _spawn(self, role: str, *args: str) -> None:
-        log = (self.var_dir / f"{role}.log").open("wb")
+        # Appended, so a restarted process does not erase what happened before it.
+        log = (self.var_dir / f"{role}.log").open("ab")
+        # A session of its own: stopping or killing the role reaches its children too (the
+        # worker's embedded beat), so nothing outlives the test.
         self.processes[role] = subprocess.Popen(
-            [sys.executable, *args], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, *args],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def start_web(self) -> None:
@@ -147,17 +156,18 @@ class Node:
         process = self.processes.pop(role, None)
         if process is None:
             return
-        process.terminate()
+        _signal_group(process, signal.SIGTERM)
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            process.kill()
+            _signal_group(process, signal.SIGKILL)
             process.wait()
+        _signal_group(process, signal.SIGKILL)  # whatever child is left
 
     def kill(self, role: str) -> None:
         """kill -9: no clean shutdown, no acknowledgement of the message in hand."""
         process = self.processes.pop(role)
-        process.kill()
+        _signal_group(process, signal.SIGKILL)
         process.wait()
 
     def flush_broker(self) -> None:
@@ -174,6 +184,12 @@ class Node:
     def stop_all(self) -> None:
         for role in list(self.processes):
             self.stop(role)
+
+
+def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
+    """Signal the process and every child it started (its own session)."""
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signum)
 
 
 def wait_until(check: Any, *, timeout: float = 90.0, every: float = 1.0) -> Any:

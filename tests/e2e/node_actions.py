@@ -6,7 +6,7 @@ import io
 from typing import Any
 
 from agencies.models import Agency
-from exchange.models import Delivery
+from exchange.models import Delivery, DeliveryAttempt
 from exchange.selectors import letter_sending_progress
 from exchange.services.acknowledgements import incoming_letter_refuse, incoming_letter_register
 from exchange.services.sending import letter_send
@@ -116,11 +116,17 @@ def outbox_summary(prefix: str) -> dict[str, Any]:
     statuses: dict[str, int] = {}
     for status in deliveries.values_list("status", flat=True):
         statuses[status] = statuses.get(status, 0) + 1
+    errors: dict[str, int] = {}
+    for code in DeliveryAttempt.objects.filter(
+        delivery__in=deliveries, succeeded=False
+    ).values_list("error_code", flat=True):
+        errors[code] = errors.get(code, 0) + 1
     return {
         "statuses": statuses,
         "delivered_events": delivered_events.count(),
         "delivered_event_targets": delivered_events.values("target_id").distinct().count(),
         "max_attempts": max(deliveries.values_list("attempt_count", flat=True), default=0),
+        "errors": errors,
         "failed_attempts": sum(
             delivery.attempts.filter(succeeded=False).count() for delivery in deliveries
         ),

@@ -46,6 +46,7 @@ def nodes(tmp_path_factory) -> Iterator[dict[str, Node]]:
         tmp_path_factory.mktemp("chaos"),
         HUB_DELIVERY_LEASE_SECONDS="8",
         HUB_BREAKER_COOLDOWN_SECONDS="3",
+        HUB_BACKOFF_CAP_SECONDS="10",
     ) as pair:
         yield pair
 
