@@ -283,33 +283,24 @@ def _signxml_verify(
     shape: SignatureShape,
     policy: VerificationPolicy,
 ) -> tuple[etree._Element, datetime.datetime | None]:
-    # The signature must be the root's own child ("./"), with only the policy's algorithms.
+    # signxml's XAdES verifier for the XAdES shape (3 references), the plain one otherwise.
+    verifier: XMLVerifier = XAdESVerifier() if shape == "xades" else XMLVerifier()
+    configuration = XAdESSignatureConfiguration if shape == "xades" else SignatureConfiguration
     try:
-        if shape == "xades":
-            results = XAdESVerifier().verify(
-                root,
-                x509_cert=certificate,
-                parser=hardened_parser(),
-                expect_config=XAdESSignatureConfiguration(
-                    location="./",
-                    expect_references=3,
-                    signature_methods=policy.signature_methods,
-                    digest_algorithms=policy.digest_algorithms,
-                ),
-            )
-        else:
-            single = XMLVerifier().verify(
-                root,
-                x509_cert=certificate,
-                parser=hardened_parser(),
-                expect_config=SignatureConfiguration(
-                    location="./",
-                    expect_references=1,
-                    signature_methods=policy.signature_methods,
-                    digest_algorithms=policy.digest_algorithms,
-                ),
-            )
-            results = [single] if not isinstance(single, list) else single
+        outcome = verifier.verify(
+            root,
+            x509_cert=certificate,
+            parser=hardened_parser(),
+            # The signature must be the root's own child ("./"), with only the policy's
+            # algorithms.
+            expect_config=configuration(
+                location="./",
+                expect_references=3 if shape == "xades" else 1,
+                signature_methods=policy.signature_methods,
+                digest_algorithms=policy.digest_algorithms,
+            ),
+        )
+        results = outcome if isinstance(outcome, list) else [outcome]
     except (InvalidDigest, InvalidSignature, InvalidInput, InvalidCertificate) as exc:
         raise errors.SignatureInvalid(details={"reason": str(exc)[:300]}) from exc
     except etree.DocumentInvalid as exc:
