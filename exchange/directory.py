@@ -1,7 +1,8 @@
 """The verifier's view of the agency directory, backed by the database.
 
 ``exchange.envelope`` is pure and asks a ``SenderDirectory`` what it needs; this is the one the
-hub uses. An endpoint serves the agencies hosted on this hub unless told otherwise.
+hub uses. An endpoint serves the agencies hosted on this hub, and relays to pull-mode ones,
+unless told otherwise.
 """
 
 from __future__ import annotations
@@ -39,8 +40,11 @@ class DatabaseDirectory:
     def serves(self, agency_key: str) -> bool:
         if self._served_keys is not None:
             return agency_key in self._served_keys
+        # Pull-mode agencies are served too: their letters are relayed to their own systems.
         return Agency.objects.filter(
-            key=agency_key, is_active=True, delivery_mode=DeliveryMode.HOSTED
+            key=agency_key,
+            is_active=True,
+            delivery_mode__in=(DeliveryMode.HOSTED, DeliveryMode.PULL),
         ).exists()
 
 

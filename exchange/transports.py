@@ -16,9 +16,11 @@ from django.conf import settings
 
 from agencies.models import Agency, DeliveryMode
 from config.errors import HubError
+from exchange.envelope.safe_xml import parse_xml
+from exchange.envelope.xml_read import read_manifest
 from exchange.mapping import manifest_id
 from exchange.models import Delivery
-from letters.models import Letter
+from letters.models import Attachment, Letter
 
 CONNECT_TIMEOUT_SECONDS = 5.0
 READ_TIMEOUT_SECONDS = 60.0
@@ -29,6 +31,9 @@ INBOUND_PATH = "/api/v1/exchange/envelopes"
 class TransportOutcome:
     receipt: bytes
     http_status: int | None = None
+    # The recipient's hub kept the envelope for the recipient's own system (202); the receipt
+    # will arrive later as an envelope of its own (services/relay.py on that side).
+    relayed: bool = False
 
 
 class TransportError(Exception):
@@ -55,11 +60,27 @@ def attachment_streams(delivery: Delivery) -> Iterator[dict[str, IO[bytes]]]:
         if delivery.message_type != "letter":
             yield {}
             return
-        letter: Letter = delivery.letter
         yield {
-            manifest_id(attachment): stack.enter_context(attachment.file.open("rb"))
-            for attachment in letter.attachments.all()
+            name: stack.enter_context(attachment.file.open("rb"))
+            for name, attachment in attachments_by_manifest_id(delivery).items()
         }
+
+
+def attachments_by_manifest_id(delivery: Delivery) -> dict[str, Attachment]:
+    """The files of a letter delivery under the ids its envelope's manifest gives them."""
+    from exchange.services.relay import is_relayed, manifest_pairs
+
+    letter: Letter = delivery.letter
+    attachments = list(letter.attachments.order_by("position", "pk"))
+    if not is_relayed(delivery):
+        return {manifest_id(attachment): attachment for attachment in attachments}
+    # A relayed copy was filed here under new ids; the sender's envelope names them its way.
+    root = parse_xml(
+        bytes(delivery.envelope),
+        max_bytes=settings.HUB_ENVELOPE_MAX_BYTES,
+        max_depth=settings.HUB_ENVELOPE_MAX_DEPTH,
+    )
+    return manifest_pairs(read_manifest(root), attachments)
 
 
 class HostedTransport:
@@ -116,6 +137,8 @@ class PushTransport:
                 ) from exc
         if response.status_code == 200:
             return TransportOutcome(receipt=response.content, http_status=200)
+        if response.status_code == 202:
+            return TransportOutcome(receipt=b"", http_status=202, relayed=True)
         excerpt = response.text[:2000]
         if 400 <= response.status_code < 500 and response.status_code not in (408, 429):
             code = _error_code(response) or f"exchange.push_refused_{response.status_code}"

@@ -59,6 +59,10 @@ def inbound_envelope(request: HttpRequest) -> HttpResponse:
         )
     except HubError as error:
         return JsonResponse(error.as_dict(), status=error.http_status)
+    if result.relayed:
+        # Kept and queued for the recipient's own system; its receipt will follow by itself.
+        header = {"message_id": str(result.inbound.message_id), "status": "relayed"}
+        return JsonResponse(header, status=202)
     response = HttpResponse(result.receipt, content_type="application/xml")
     response["X-Replayed"] = "true" if result.replayed else "false"
     return response

@@ -66,6 +66,12 @@ def receipt_check(*, delivery: Delivery, receipt: bytes) -> VerifiedEnvelope:
         now=timezone.now(),
         policy=verification_policy(),
     )
+    receipt_match(delivery=delivery, verified=verified)
+    return verified
+
+
+def receipt_match(*, delivery: Delivery, verified: VerifiedEnvelope) -> None:
+    """Refuse a verified receipt that is not for exactly this delivery's bytes and recipient."""
     ack = verified.envelope.acknowledgement
     header = verified.envelope.header
     if (
@@ -76,7 +82,6 @@ def receipt_check(*, delivery: Delivery, receipt: bytes) -> VerifiedEnvelope:
         or header.sender.agency_key != delivery.recipient.key
     ):
         raise ReceiptMismatch(details={"message_id": str(delivery.message_id)})
-    return verified
 
 
 def receipt_accept(*, delivery: Delivery, receipt: bytes) -> str:
@@ -93,33 +98,68 @@ def receipt_accept(*, delivery: Delivery, receipt: bytes) -> str:
 
 
 def mark_delivered(delivery: Delivery, receipt: bytes, verified: VerifiedEnvelope) -> bool:
-    """Record a verified receipt (guarded: only a delivery still in play moves)."""
-    now = timezone.now()
+    """Record a verified receipt in a transaction of its own."""
     with transaction.atomic(durable=True):
-        moved = Delivery.objects.filter(
-            pk=delivery.pk, status__in=(DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
-        ).update(
-            status=DeliveryStatus.DELIVERED,
-            receipt=receipt,
-            delivered_at=now,
-            attempt_count=delivery.attempt_count + 1,
-            lease_expires_at=None,
-            last_error_code="",
-            updated_at=now,
+        return mark_delivered_in_transaction(delivery, receipt, verified)
+
+
+def mark_delivered_in_transaction(
+    delivery: Delivery, receipt: bytes, verified: VerifiedEnvelope
+) -> bool:
+    """Record a verified receipt, in the caller's transaction (guarded: only a delivery still
+    in play moves; a registration that overtook the receipt already proved delivery)."""
+    now = timezone.now()
+    moved = Delivery.objects.filter(
+        pk=delivery.pk, status__in=(DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
+    ).update(
+        status=DeliveryStatus.DELIVERED,
+        receipt=receipt,
+        delivered_at=now,
+        attempt_count=delivery.attempt_count + 1,
+        lease_expires_at=None,
+        last_error_code="",
+        updated_at=now,
+    )
+    if moved:
+        audit_record(
+            action="exchange.delivery.delivered",
+            actor=SYSTEM_ACTOR,
+            agency=delivery.sender,
+            target=delivery,
+            before={"status": delivery.status},
+            after={
+                "status": DeliveryStatus.DELIVERED,
+                "receipt": verified.envelope.header.message_id,
+            },
         )
-        if moved:
-            audit_record(
-                action="exchange.delivery.delivered",
-                actor=SYSTEM_ACTOR,
-                agency=delivery.sender,
-                target=delivery,
-                before={"status": delivery.status},
-                after={
-                    "status": DeliveryStatus.DELIVERED,
-                    "receipt": verified.envelope.header.message_id,
-                },
-            )
     return bool(moved)
+
+
+def relayed_receipt_apply(
+    *, verified: VerifiedEnvelope, receipt: bytes, sender: Agency, recipient: Agency
+) -> None:
+    """A receipt that arrives on its own: the recipient's hub relayed our letter to the
+    recipient's own system (pull mode) and forwards the receipt that system signed.
+
+    Runs in the caller's transaction; the receipt must be for exactly the bytes we sent.
+    """
+    ack = verified.envelope.acknowledgement
+    assert ack is not None  # the verifier matched content to type
+    delivery = (
+        Delivery.objects.select_for_update()
+        .select_related("sender", "recipient")
+        .filter(
+            message_id=ack.acknowledged_message_id,
+            message_type=MessageType.LETTER.value,
+            sender=recipient,
+            recipient=sender,
+        )
+        .first()
+    )
+    if delivery is None:
+        raise UnknownAcknowledgedMessage(details={"message_id": ack.acknowledged_message_id})
+    receipt_match(delivery=delivery, verified=verified)
+    mark_delivered_in_transaction(delivery, receipt, verified)
 
 
 def _receipt_refused(delivery: Delivery, code: str) -> str:

@@ -38,16 +38,18 @@ from exchange.policy import verification_policy
 from letters.models import AttachmentRole, Letter
 from letters.services.incoming import IncomingFile, incoming_letter_file
 
-from .acknowledgements import acknowledgement_apply
+from .acknowledgements import acknowledgement_apply, relayed_receipt_apply
+from .relay import relay_park, relays_to
 
 SYSTEM_ACTOR = "system:exchange"
 
 
 @dataclass(frozen=True)
 class ReceiveResult:
-    receipt: bytes
+    receipt: bytes  # empty when relayed: the recipient's own system will sign it
     inbound: InboundEnvelope
     replayed: bool
+    relayed: bool = False
 
 
 def _receipt(verified: VerifiedEnvelope, data: bytes, *, now: datetime.datetime) -> bytes:
@@ -143,6 +145,7 @@ def envelope_receive(
     The same bytes again get the very same receipt bytes, for as long as the record is kept,
     without re-verifying (they were verified when first received). A different envelope under
     a message id already received from that sender is refused and leaves a security event.
+    A letter for a pull-mode agency is relayed (services/relay.py): no receipt yet.
     """
     now = now or timezone.now()
     streams = attachments or {}
@@ -157,11 +160,16 @@ def envelope_receive(
         policy=verification_policy(),
     )
     header = verified.envelope.header
-    if header.message_type == MessageType.RECEIPT:
-        raise MessageTypeNotAccepted(details={"message_type": header.message_type.value})
     attachments_verify(verified.envelope.manifest, streams)
     sender = Agency.objects.get(key=header.sender.agency_key)
     recipient = Agency.objects.get(key=header.recipient.agency_key)
+    relayed = relays_to(recipient)
+    if relayed and header.message_type != MessageType.LETTER:
+        # Acknowledgements for a pull-mode agency's own letters are not relayed (yet): its
+        # letters do not leave through this hub's outbox, so nothing here could match them.
+        raise MessageTypeNotAccepted(
+            details={"message_type": header.message_type.value, "relay": "letters only"}
+        )
     try:
         with transaction.atomic(durable=True):
             inbound = InboundEnvelope.objects.create(
@@ -178,11 +186,25 @@ def envelope_receive(
             letter = None
             if header.message_type == MessageType.LETTER:
                 letter = _file_letter(verified, sender=sender, recipient=recipient, streams=streams)
+            elif header.message_type == MessageType.RECEIPT:
+                relayed_receipt_apply(
+                    verified=verified, receipt=data, sender=sender, recipient=recipient
+                )
             else:
                 acknowledgement_apply(
                     verified=verified, sender=sender, recipient=recipient, now=now
                 )
-            inbound.receipt = _receipt(verified, data, now=now)
+            if relayed:
+                assert letter is not None
+                relay_park(
+                    verified=verified,
+                    data=data,
+                    letter=letter,
+                    sender=sender,
+                    recipient=recipient,
+                )
+            else:
+                inbound.receipt = _receipt(verified, data, now=now)
             inbound.letter = letter
             inbound.save(update_fields=["receipt", "letter"])
             audit_record(
@@ -190,7 +212,12 @@ def envelope_receive(
                 actor=SYSTEM_ACTOR,
                 agency=recipient,
                 target=inbound,
-                after={"message_id": header.message_id, "from": sender.key, **inbound.evidence},
+                after={
+                    "message_id": header.message_id,
+                    "from": sender.key,
+                    "relayed": relayed,
+                    **inbound.evidence,
+                },
             )
     except IntegrityError:
         # The same message id from the same sender is already stored (or being stored by a
@@ -201,7 +228,10 @@ def envelope_receive(
         if original is None:
             raise
         if original.envelope_sha256 == verified.envelope_sha256:
-            return ReceiveResult(receipt=bytes(original.receipt), inbound=original, replayed=True)
+            receipt = bytes(original.receipt)
+            return ReceiveResult(
+                receipt=receipt, inbound=original, replayed=True, relayed=not receipt
+            )
         with transaction.atomic(durable=True):
             audit_record(
                 action="exchange.security.message_id_reused",
@@ -215,4 +245,6 @@ def envelope_receive(
                 },
             )
         raise DuplicateMessage(details={"message_id": header.message_id}) from None
-    return ReceiveResult(receipt=bytes(inbound.receipt), inbound=inbound, replayed=False)
+    return ReceiveResult(
+        receipt=bytes(inbound.receipt), inbound=inbound, replayed=False, relayed=relayed
+    )

@@ -140,6 +140,8 @@ def delivery_attempt(*, delivery_id: int) -> str:
     attempt.succeeded = True
     attempt.http_status = outcome.http_status
     attempt.save(update_fields=["duration_ms", "succeeded", "http_status"])
+    if outcome.relayed:
+        return _await_relayed_receipt(delivery)
     from .acknowledgements import receipt_accept
 
     return receipt_accept(delivery=delivery, receipt=outcome.receipt)
@@ -169,6 +171,35 @@ def _postpone(
         updated_at=timezone.now(),
     )
     return outcome
+
+
+def _await_relayed_receipt(delivery: Delivery) -> str:
+    """The recipient's hub holds the envelope for the recipient's own system: stop pushing and
+    wait for the receipt that system signs (it arrives as an envelope of its own). Never
+    acknowledged before the time-to-live runs out, the delivery expires and the sender is told.
+    """
+    now = timezone.now()
+    with transaction.atomic(durable=True):
+        moved = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
+            status=DeliveryStatus.QUEUED,
+            attempt_count=delivery.attempt_count + 1,
+            next_attempt_at=delivery.expires_at,
+            lease_expires_at=None,
+            last_error_code="",
+            updated_at=now,
+        )
+        if moved:
+            audit_record(
+                action="exchange.delivery.relayed",
+                actor=SYSTEM_ACTOR,
+                agency=delivery.sender,
+                target=delivery,
+                after={
+                    "to": delivery.recipient.key,
+                    "awaiting_receipt_until": str(delivery.expires_at),
+                },
+            )
+    return "relayed"
 
 
 def _failed(

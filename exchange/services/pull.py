@@ -16,8 +16,9 @@ from audit.services import Actor, audit_record
 from exchange.errors import UnknownAcknowledgedMessage
 from exchange.models import Delivery, DeliveryStatus
 
-from .acknowledgements import mark_delivered, receipt_check
+from .acknowledgements import mark_delivered_in_transaction, receipt_check
 from .outbox import delivery_lease
+from .relay import is_relayed, relay_receipt_forward
 
 
 def pull_fetch(*, agency: Agency, limit: int = 10, actor: Actor) -> list[Delivery]:
@@ -47,17 +48,21 @@ def pull_fetch(*, agency: Agency, limit: int = 10, actor: Actor) -> list[Deliver
 
 
 def pull_acknowledge(*, agency: Agency, message_id: str, receipt: bytes, actor: Actor) -> Delivery:
-    """Dequeue an item with the agency's signed receipt for its exact bytes."""
+    """Dequeue an item with the agency's signed receipt for its exact bytes.
+
+    For an item relayed from a peer hub the receipt goes on to the sender, in the same
+    transaction as the dequeue: acknowledged here means on its way back there.
+    """
     delivery = (
-        Delivery.objects.select_related("sender", "recipient")
+        Delivery.objects.select_related("sender", "recipient", "letter")
         .filter(recipient=agency, message_id=message_id)
         .first()
     )
     if delivery is None:
         raise UnknownAcknowledgedMessage(details={"message_id": message_id})
     verified = receipt_check(delivery=delivery, receipt=receipt)
-    if mark_delivered(delivery, receipt, verified):
-        with transaction.atomic(durable=True):
+    with transaction.atomic(durable=True):
+        if mark_delivered_in_transaction(delivery, receipt, verified):
             audit_record(
                 action="exchange.pull.acknowledged",
                 actor=actor,
@@ -65,5 +70,7 @@ def pull_acknowledge(*, agency: Agency, message_id: str, receipt: bytes, actor: 
                 target=delivery,
                 after={"message_id": message_id},
             )
+            if is_relayed(delivery):
+                relay_receipt_forward(delivery=delivery, receipt=receipt, verified=verified)
     delivery.refresh_from_db()
     return delivery

@@ -27,7 +27,9 @@ from agencies.pki.issuing import issue_certificate, make_ca
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_AGENCIES = {"a": ["etda", "dga"], "b": ["soc"]}
-KEY_KINDS = {"etda": "rsa", "soc": "rsa", "dga": "ec"}
+# Served by node B but pulled by the agency's own system, whose key node B never holds.
+NODE_PULL_AGENCIES: dict[str, list[str]] = {"a": [], "b": ["opdc"]}
+KEY_KINDS = {"etda": "rsa", "soc": "rsa", "dga": "ec", "opdc": "rsa"}
 
 
 def free_port() -> int:
@@ -245,7 +247,9 @@ def two_nodes(base: Path, **settings: str) -> Iterator[dict[str, Node]]:
             args = ["node_configure", "--pki-dir", str(pki)]
             for key in NODE_AGENCIES[name]:
                 args += ["--hosted", key]
-            for key in NODE_AGENCIES[other.name]:
+            for key in NODE_PULL_AGENCIES[name]:
+                args += ["--pull", key]
+            for key in NODE_AGENCIES[other.name] + NODE_PULL_AGENCIES[other.name]:
                 args += ["--peer", f"{key}={other.inbound_url}"]
             node.manage(*args)
         for node in nodes.values():

@@ -292,3 +292,75 @@ def register_arrivals(agency: str, prefix: str, count: int, timeout: float = 120
                 errors += 1
                 time.sleep(0.05)
     return {"registered": registered, "errors": errors}
+
+
+def pull_and_acknowledge(agency: str, pki_dir: str) -> list[dict[str, Any]]:
+    """Play the agency's own e-saraban system: fetch its queue, sign a receipt for each item
+    with its own key (from the PKI folder, never installed on the node), acknowledge."""
+    import hashlib
+    import uuid
+    from pathlib import Path
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+    from django.utils import timezone
+
+    from exchange.envelope import AcknowledgementData, Envelope, Header, MessageType, envelope_sign
+    from exchange.envelope.safe_xml import parse_xml
+    from exchange.envelope.xml_read import read_header
+    from exchange.mapping import party_for
+    from exchange.services.pull import pull_acknowledge, pull_fetch
+    from exchange.transports import attachments_by_manifest_id
+
+    folder = Path(pki_dir)
+    key = load_pem_private_key((folder / f"{agency}.key.pem").read_bytes(), password=None)
+    certificate = x509.load_pem_x509_certificate((folder / f"{agency}.cert.pem").read_bytes())
+    system = f"system:{agency}-esaraban"
+    me = Agency.objects.get(key=agency)
+    fetched = []
+    for item in pull_fetch(agency=me, actor=system):
+        data = bytes(item.envelope)
+        header = read_header(parse_xml(data, max_bytes=len(data), max_depth=64))
+        at = timezone.now().replace(microsecond=0)
+        receipt = envelope_sign(
+            Envelope(
+                header=Header(
+                    message_id=str(uuid.uuid4()),
+                    message_type=MessageType.RECEIPT,
+                    created_at=at,
+                    sender=party_for(me),
+                    recipient=header.sender,
+                    conversation_id=header.conversation_id,
+                    in_reply_to=header.message_id,
+                ),
+                acknowledgement=AcknowledgementData(
+                    acknowledged_message_id=header.message_id,
+                    acknowledged_envelope_sha256=hashlib.sha256(data).hexdigest(),
+                    at=at,
+                ),
+            ),
+            key=key,  # type: ignore[arg-type]
+            certificate=certificate,
+        )
+        files = {
+            name: hashlib.sha256(attachment.file.read()).hexdigest()
+            for name, attachment in attachments_by_manifest_id(item).items()
+        }
+        pull_acknowledge(agency=me, message_id=header.message_id, receipt=receipt, actor=system)
+        fetched.append({"message_id": header.message_id, "from": item.sender.key, "files": files})
+    return fetched
+
+
+def attempts(letter_id: int) -> list[int | None]:
+    """HTTP statuses of every attempt to deliver the letter, in order."""
+    return list(
+        DeliveryAttempt.objects.filter(delivery__letter_id=letter_id)
+        .order_by("started_at", "pk")
+        .values_list("http_status", flat=True)
+    )
+
+
+def file_digests(letter_id: int) -> list[str]:
+    """SHA-256 of the letter's files, in the order of its envelope's manifest."""
+    letter = Letter.objects.get(pk=letter_id)
+    return [a.sha256 for a in letter.attachments.order_by("pk")]

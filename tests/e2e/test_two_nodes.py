@@ -77,3 +77,24 @@ def test_a_circular_reaches_every_demo_agency_on_both_nodes(nodes):
     assert "/ว " in sent["number"]
     assert b.call("inbox", agency="soc", subject=subject)
     assert a.call("inbox", agency="dga", subject=subject)
+
+
+def test_a_letter_for_a_pull_agency_on_node_b_is_relayed_and_its_receipt_comes_back(nodes):
+    a, b = nodes["a"], nodes["b"]
+    subject = "ขอส่งสำเนาคำสั่งแต่งตั้งคณะทำงาน (ส่งต่อให้ระบบสารบรรณของ ก.พ.ร.)"
+
+    sent = a.call("send", sender="etda", recipients=["opdc"], subject=subject)
+    # Node B keeps it for OPDC's own system and answers 202: no receipt yet.
+    [copy] = wait_until(lambda: b.call("inbox", agency="opdc", subject=subject))
+    assert copy["number"] == sent["number"]
+    wait_until(lambda: a.call("attempts", letter_id=sent["letter"]) == [202])
+    assert deliveries(a, sent["letter"])["opdc"][0] == "queued"
+
+    [item] = b.call("pull_and_acknowledge", agency="opdc", pki_dir=str(b.var_dir.parent / "pki"))
+
+    assert item["from"] == "etda"
+    assert list(item["files"].values()) == a.call("file_digests", letter_id=sent["letter"])
+    wait_until(lambda: deliveries(a, sent["letter"])["opdc"][0] == "delivered")
+    assert (
+        b.call("pull_and_acknowledge", agency="opdc", pki_dir=str(b.var_dir.parent / "pki")) == []
+    )

@@ -2,6 +2,8 @@
 
 Used by the two-node harness (tests/e2e/) and `python -m tools.two_nodes`; idempotent. The PKI
 folder holds ca.pem plus, per agency key, <key>.cert.pem and (for hosted ones) <key>.key.pem.
+A pull-mode agency is served by this node but signs with its own system's key, which stays
+there: only its certificate is registered here.
 """
 
 from __future__ import annotations
@@ -26,12 +28,13 @@ ACTOR = "system:node_configure"
 
 
 class Command(BaseCommand):
-    help = "Configure hosted agencies and peer agencies (push endpoints) of this node."
+    help = "Configure hosted, pull-mode and peer agencies (push endpoints) of this node."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--pki-dir", type=Path, required=True)
         parser.add_argument("--hosted", action="append", default=[], metavar="AGENCY")
         parser.add_argument("--peer", action="append", default=[], metavar="AGENCY=URL")
+        parser.add_argument("--pull", action="append", default=[], metavar="AGENCY")
 
     def handle(self, *args: Any, **options: Any) -> None:
         folder: Path = options["pki_dir"]
@@ -51,11 +54,18 @@ class Command(BaseCommand):
             key, _sep, url = item.partition("=")
             if not url:
                 raise CommandError("--peer takes AGENCY=URL")
-            agency = self._agency(key)
-            certificate = x509.load_pem_x509_certificate((folder / f"{key}.cert.pem").read_bytes())
-            agency_certificate_register(agency=agency, certificate=certificate, actor=ACTOR)
-            self._route(agency, DeliveryMode.PUSH, url)
-        self.stdout.write(f"hosted: {options['hosted']}; peers: {options['peer']}")
+            self._route(self._certified(folder, key), DeliveryMode.PUSH, url)
+        for key in options["pull"]:
+            self._route(self._certified(folder, key), DeliveryMode.PULL, "")
+        self.stdout.write(
+            f"hosted: {options['hosted']}; pull: {options['pull']}; peers: {options['peer']}"
+        )
+
+    def _certified(self, folder: Path, key: str) -> Agency:
+        agency = self._agency(key)
+        certificate = x509.load_pem_x509_certificate((folder / f"{key}.cert.pem").read_bytes())
+        agency_certificate_register(agency=agency, certificate=certificate, actor=ACTOR)
+        return agency
 
     def _agency(self, key: str) -> Agency:
         agency = Agency.objects.filter(key=key).first()
