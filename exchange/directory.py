@@ -17,8 +17,12 @@ from agencies.pki.validation import TrustMaterial
 
 
 class DatabaseDirectory:
-    def __init__(self, *, served_keys: frozenset[str] | None = None) -> None:
+    def __init__(
+        self, *, served_keys: frozenset[str] | None = None, outgoing: bool = False
+    ) -> None:
         self._served_keys = served_keys
+        # An envelope an agency's system hands us to send may go to any agency we know.
+        self._outgoing = outgoing
         self._trust: TrustMaterial | None = None
 
     def _agency(self, agency_key: str) -> Agency | None:
@@ -38,6 +42,8 @@ class DatabaseDirectory:
         return self._trust
 
     def serves(self, agency_key: str) -> bool:
+        if self._outgoing:
+            return self.agency_exists(agency_key)
         if self._served_keys is not None:
             return agency_key in self._served_keys
         # Pull-mode agencies are served too: their letters are relayed to their own systems.

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from config.errors import Conflict, InvalidInput, NotFound
+from config.errors import AccessDenied, Conflict, InvalidInput, NotFound
 
 
 class MessageTypeNotAccepted(InvalidInput):
@@ -40,3 +40,13 @@ class NotRedrivable(Conflict):
 class ReceiptMismatch(InvalidInput):
     code = "exchange.receipt_mismatch"
     default_message = _("The receipt does not acknowledge the envelope that was sent.")
+
+
+class NotTheSigner(AccessDenied):
+    code = "exchange.not_the_sender"
+    default_message = _("An agency may only submit envelopes that it signed as the sender.")
+
+
+class SubmittedTwice(Conflict):
+    code = "exchange.submitted_twice"
+    default_message = _("This letter was already submitted to this recipient under another id.")

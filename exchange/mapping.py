@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from agencies.models import Agency
 from exchange.envelope import (
@@ -167,3 +168,17 @@ def incoming_values(data: LetterData) -> tuple[LetterFields, LetterParts]:
         ],
     )
     return values, parts
+
+
+def manifest_pairs(
+    manifest: Iterable[ManifestEntry], attachments: Iterable[Attachment]
+) -> dict[str, Attachment]:
+    """Name stored files by an envelope's manifest ids, matched by digest in order (two
+    identical files are interchangeable)."""
+    unused = list(attachments)
+    pairs: dict[str, Attachment] = {}
+    for entry in manifest:
+        match = next(a for a in unused if a.sha256 == entry.sha256)
+        unused.remove(match)
+        pairs[entry.attachment_id] = match
+    return pairs

@@ -18,7 +18,7 @@ from agencies.models import Agency, DeliveryMode
 from config.errors import HubError
 from exchange.envelope.safe_xml import parse_xml
 from exchange.envelope.xml_read import read_manifest
-from exchange.mapping import manifest_id
+from exchange.mapping import manifest_pairs
 from exchange.models import Delivery
 from letters.models import Attachment, Letter
 
@@ -67,20 +67,18 @@ def attachment_streams(delivery: Delivery) -> Iterator[dict[str, IO[bytes]]]:
 
 
 def attachments_by_manifest_id(delivery: Delivery) -> dict[str, Attachment]:
-    """The files of a letter delivery under the ids its envelope's manifest gives them."""
-    from exchange.services.relay import is_relayed, manifest_pairs
+    """The files of a letter delivery under the ids its envelope's manifest gives them.
 
+    Read from the envelope itself, because not every envelope was built here: a relayed copy
+    and a letter an agency's own system signed name the same stored files their own way.
+    """
     letter: Letter = delivery.letter
-    attachments = list(letter.attachments.order_by("position", "pk"))
-    if not is_relayed(delivery):
-        return {manifest_id(attachment): attachment for attachment in attachments}
-    # A relayed copy was filed here under new ids; the sender's envelope names them its way.
     root = parse_xml(
         bytes(delivery.envelope),
         max_bytes=settings.HUB_ENVELOPE_MAX_BYTES,
         max_depth=settings.HUB_ENVELOPE_MAX_DEPTH,
     )
-    return manifest_pairs(read_manifest(root), attachments)
+    return manifest_pairs(read_manifest(root), letter.attachments.order_by("position", "pk"))
 
 
 class HostedTransport:

@@ -137,7 +137,7 @@ def mark_delivered_in_transaction(
 
 def relayed_receipt_apply(
     *, verified: VerifiedEnvelope, receipt: bytes, sender: Agency, recipient: Agency
-) -> None:
+) -> Letter:
     """A receipt that arrives on its own: the recipient's hub relayed our letter to the
     recipient's own system (pull mode) and forwards the receipt that system signed.
 
@@ -160,32 +160,33 @@ def relayed_receipt_apply(
         raise UnknownAcknowledgedMessage(details={"message_id": ack.acknowledged_message_id})
     receipt_match(delivery=delivery, verified=verified)
     mark_delivered_in_transaction(delivery, receipt, verified)
+    return delivery.letter
 
 
 def _receipt_refused(delivery: Delivery, code: str) -> str:
-    from .outbox import _finish
+    from .outbox import delivery_finish
 
-    return _finish(delivery, DeliveryStatus.FAILED, error_code=code)
+    return delivery_finish(delivery, DeliveryStatus.FAILED, error_code=code)
 
 
 def acknowledgement_apply(
     *, verified: VerifiedEnvelope, sender: Agency, recipient: Agency, now: datetime.datetime
-) -> None:
-    """Apply a verified acknowledgement to what it names, in the caller's transaction.
+) -> Letter:
+    """Apply a verified acknowledgement to what it names, in the caller's transaction; return
+    the letter it is about.
 
     From a recipient (registration, rejection, wrong recipient): our delivery of the letter.
     From a sender (withdrawal, receive-number dispute): our copy of the letter it sent us.
     """
     message_type = verified.envelope.header.message_type
     if message_type in _LADDER:
-        _delivery_acknowledged(verified=verified, sender=sender, recipient=recipient)
-    elif message_type in (MessageType.WITHDRAWAL, MessageType.RECEIVE_NUMBER_DISPUTE):
-        _copy_acknowledged(verified=verified, sender=sender, recipient=recipient)
-    else:
-        raise MessageTypeNotAccepted(details={"message_type": message_type.value})
+        return _delivery_acknowledged(verified=verified, sender=sender, recipient=recipient).letter
+    if message_type in (MessageType.WITHDRAWAL, MessageType.RECEIVE_NUMBER_DISPUTE):
+        return _copy_acknowledged(verified=verified, sender=sender, recipient=recipient)
+    raise MessageTypeNotAccepted(details={"message_type": message_type.value})
 
 
-def _copy_acknowledged(*, verified: VerifiedEnvelope, sender: Agency, recipient: Agency) -> None:
+def _copy_acknowledged(*, verified: VerifiedEnvelope, sender: Agency, recipient: Agency) -> Letter:
     header = verified.envelope.header
     ack = verified.envelope.acknowledgement
     assert ack is not None  # the verifier matched content to type
@@ -201,7 +202,7 @@ def _copy_acknowledged(*, verified: VerifiedEnvelope, sender: Agency, recipient:
     letter = lock_letter(inbound.letter)
     if header.message_type == MessageType.WITHDRAWAL:
         withdraw_locked_incoming(letter=letter, reason=ack.reason, actor=SYSTEM_ACTOR)
-        return
+        return letter
     audit_record(
         action="letters.letter.receive_number_disputed",
         actor=SYSTEM_ACTOR,
@@ -209,6 +210,7 @@ def _copy_acknowledged(*, verified: VerifiedEnvelope, sender: Agency, recipient:
         target=letter,
         after={"disputed_number": ack.disputed_number, "reason": ack.reason},
     )
+    return letter
 
 
 def _delivery_acknowledged(

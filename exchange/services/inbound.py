@@ -89,16 +89,10 @@ def _evidence(verified: VerifiedEnvelope, *, now: datetime.datetime) -> dict[str
     }
 
 
-def _file_letter(
-    verified: VerifiedEnvelope,
-    *,
-    sender: Agency,
-    recipient: Agency,
-    streams: Mapping[str, IO[bytes]],
-) -> Letter:
-    letter_data = verified.envelope.letter
-    assert letter_data is not None  # checked by the verifier (type matches content)
-    values, parts = incoming_values(letter_data)
+def envelope_files(
+    verified: VerifiedEnvelope, streams: Mapping[str, IO[bytes]]
+) -> list[IncomingFile]:
+    """The manifest's files, each from its stream (already checked against its digest)."""
     files = []
     for entry in verified.envelope.manifest:
         stream = streams[entry.attachment_id]
@@ -113,6 +107,19 @@ def _file_letter(
                 description=entry.description,
             )
         )
+    return files
+
+
+def _file_letter(
+    verified: VerifiedEnvelope,
+    *,
+    sender: Agency,
+    recipient: Agency,
+    streams: Mapping[str, IO[bytes]],
+) -> Letter:
+    letter_data = verified.envelope.letter
+    assert letter_data is not None  # checked by the verifier (type matches content)
+    values, parts = incoming_values(letter_data)
     return incoming_letter_file(
         agency=recipient,
         sender_agency=sender,
@@ -120,7 +127,7 @@ def _file_letter(
         number_text=letter_data.number.text,
         running_number=letter_data.number.running,
         parts=parts,
-        files=files,
+        files=envelope_files(verified, streams),
         actor=SYSTEM_ACTOR,
     )
 
@@ -164,11 +171,11 @@ def envelope_receive(
     sender = Agency.objects.get(key=header.sender.agency_key)
     recipient = Agency.objects.get(key=header.recipient.agency_key)
     relayed = relays_to(recipient)
-    if relayed and header.message_type != MessageType.LETTER:
-        # Acknowledgements for a pull-mode agency's own letters are not relayed (yet): its
-        # letters do not leave through this hub's outbox, so nothing here could match them.
+    if relayed and header.message_type == MessageType.RECEIPT:
+        # A pull-mode agency's letters are answered with receipts over HTTP (it submits them
+        # here and we push them); a receipt of its own to relay would have nothing to match.
         raise MessageTypeNotAccepted(
-            details={"message_type": header.message_type.value, "relay": "letters only"}
+            details={"message_type": header.message_type.value, "relay": "no receipts"}
         )
     try:
         with transaction.atomic(durable=True):
@@ -183,29 +190,25 @@ def envelope_receive(
                 evidence=_evidence(verified, now=now),
                 received_at=now,
             )
-            letter = None
+            filed = None
             if header.message_type == MessageType.LETTER:
-                letter = _file_letter(verified, sender=sender, recipient=recipient, streams=streams)
+                filed = _file_letter(verified, sender=sender, recipient=recipient, streams=streams)
+                about = filed
             elif header.message_type == MessageType.RECEIPT:
-                relayed_receipt_apply(
+                about = relayed_receipt_apply(
                     verified=verified, receipt=data, sender=sender, recipient=recipient
                 )
             else:
-                acknowledgement_apply(
+                about = acknowledgement_apply(
                     verified=verified, sender=sender, recipient=recipient, now=now
                 )
             if relayed:
-                assert letter is not None
                 relay_park(
-                    verified=verified,
-                    data=data,
-                    letter=letter,
-                    sender=sender,
-                    recipient=recipient,
+                    verified=verified, data=data, letter=about, sender=sender, recipient=recipient
                 )
             else:
                 inbound.receipt = _receipt(verified, data, now=now)
-            inbound.letter = letter
+            inbound.letter = filed
             inbound.save(update_fields=["receipt", "letter"])
             audit_record(
                 action=f"exchange.envelope.received_{header.message_type.value.replace('-', '_')}",

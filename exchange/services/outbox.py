@@ -121,11 +121,13 @@ def delivery_attempt(*, delivery_id: int) -> str:
         return "not-due"
     delivery = Delivery.objects.select_related("sender", "recipient", "letter").get(pk=delivery_id)
     if now >= delivery.expires_at:
-        return _finish(delivery, DeliveryStatus.EXPIRED, error_code="exchange.expired")
+        return delivery_finish(delivery, DeliveryStatus.EXPIRED, error_code="exchange.expired")
     if delivery.recipient.delivery_mode == DeliveryMode.PULL:
         # The recipient's own system fetches it (services/pull.py); nothing to push. Parked
         # until it expires, so the sender is told if it is never fetched.
-        return _postpone(delivery, until=delivery.expires_at, outcome="awaiting-pull")
+        from .pull import pull_park
+
+        return pull_park(delivery)
     open_until = breaker_open_until(delivery.recipient, now=now)
     if open_until is not None:
         return _postpone(delivery, until=open_until)
@@ -213,11 +215,11 @@ def _failed(
     attempt.response_excerpt = error.excerpt[:EXCERPT_CHARS]
     attempt.save()
     if error.permanent:
-        return _finish(delivery, DeliveryStatus.FAILED, error_code=error.code)
+        return delivery_finish(delivery, DeliveryStatus.FAILED, error_code=error.code)
     now = timezone.now()
     retry_at = now + backoff(delivery.attempt_count + 1)
     if retry_at >= delivery.expires_at:
-        return _finish(delivery, DeliveryStatus.EXPIRED, error_code=error.code)
+        return delivery_finish(delivery, DeliveryStatus.EXPIRED, error_code=error.code)
     with transaction.atomic(durable=True):
         moved = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
             status=DeliveryStatus.QUEUED,
@@ -238,7 +240,7 @@ def _failed(
     return "retry"
 
 
-def _finish(delivery: Delivery, status: DeliveryStatus, *, error_code: str) -> str:
+def delivery_finish(delivery: Delivery, status: DeliveryStatus, *, error_code: str) -> str:
     """Stop trying: the sender sees failed or expired with the reason."""
     with transaction.atomic(durable=True):
         moved = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(

@@ -13,12 +13,64 @@ from django.utils import timezone
 
 from agencies.models import Agency
 from audit.services import Actor, audit_record
+from config.errors import HubError
+from exchange.directory import DatabaseDirectory
+from exchange.envelope import ACKNOWLEDGEMENT_TYPES, MessageType, envelope_verify
 from exchange.errors import UnknownAcknowledgedMessage
 from exchange.models import Delivery, DeliveryStatus
+from exchange.policy import verification_policy
 
-from .acknowledgements import mark_delivered_in_transaction, receipt_check
-from .outbox import delivery_lease
+from .acknowledgements import (
+    acknowledgement_apply,
+    mark_delivered_in_transaction,
+    receipt_check,
+)
+from .outbox import delivery_finish, delivery_lease
 from .relay import is_relayed, relay_receipt_forward
+
+_APPLIED_ON_PARKING = frozenset(t.value for t in ACKNOWLEDGEMENT_TYPES if t != MessageType.RECEIPT)
+
+
+def pull_park(delivery: Delivery) -> str:
+    """Park a claimed delivery for its pull-mode recipient until it is fetched or expires.
+
+    The recipient is served by this hub, so an acknowledgement for it (a registration of a
+    letter its system sent, a withdrawal of a copy it holds) also moves the recipient's records
+    here at once, as the inbound endpoint would: its system then reads the same state through
+    the API as from its queue. Done in the parking transaction, on the first claim only.
+    """
+    # Relayed items were applied when they arrived; only what this hub signed is applied here.
+    apply = (
+        delivery.attempt_count == 0
+        and delivery.message_type in _APPLIED_ON_PARKING
+        and not is_relayed(delivery)
+    )
+    try:
+        with transaction.atomic(durable=True):
+            moved = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
+                status=DeliveryStatus.QUEUED,
+                attempt_count=max(delivery.attempt_count, 1),
+                next_attempt_at=delivery.expires_at,
+                lease_expires_at=None,
+                updated_at=timezone.now(),
+            )
+            if moved and apply:
+                verified = envelope_verify(
+                    bytes(delivery.envelope),
+                    directory=DatabaseDirectory(served_keys=frozenset({delivery.recipient.key})),
+                    now=timezone.now(),
+                    policy=verification_policy(),
+                )
+                acknowledgement_apply(
+                    verified=verified,
+                    sender=delivery.sender,
+                    recipient=delivery.recipient,
+                    now=timezone.now(),
+                )
+    except HubError as error:
+        # Refused as the inbound endpoint would refuse it: nothing to fetch, the sender is told.
+        return delivery_finish(delivery, DeliveryStatus.FAILED, error_code=error.code)
+    return "awaiting-pull"
 
 
 def pull_fetch(*, agency: Agency, limit: int = 10, actor: Actor) -> list[Delivery]:

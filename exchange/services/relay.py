@@ -10,12 +10,10 @@ hub checks it like a receipt returned over HTTP (services/acknowledgements.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from agencies.models import Agency, DeliveryMode
-from exchange.envelope import ManifestEntry, MessageType, VerifiedEnvelope
+from exchange.envelope import MessageType, VerifiedEnvelope
 from exchange.models import Delivery, InboundEnvelope
-from letters.models import Attachment, Letter
+from letters.models import Letter
 
 from .outbox import ACKNOWLEDGEMENT_TIME_TO_LIVE, TIME_TO_LIVE, delivery_enqueue
 
@@ -31,24 +29,32 @@ def relay_park(
     *, verified: VerifiedEnvelope, data: bytes, letter: Letter, sender: Agency, recipient: Agency
 ) -> Delivery:
     """Queue the sender's signed envelope, byte for byte, for the recipient's pull; in the
-    caller's transaction. The message id stays the sender's, so the receipt names it."""
+    caller's transaction. The message id stays the sender's, so the receipt names it.
+
+    ``letter`` is what the envelope is about on this hub: the agency's copy of a letter, or
+    the agency's own letter that an acknowledgement answers.
+    """
     header = verified.envelope.header
     letter_data = verified.envelope.letter
-    assert letter_data is not None  # only letters are relayed (envelope_receive checks)
+    if letter_data is not None:
+        time_to_live = TIME_TO_LIVE.get(letter_data.urgency, TIME_TO_LIVE["001"])
+    else:
+        time_to_live = ACKNOWLEDGEMENT_TIME_TO_LIVE
     return delivery_enqueue(
-        message_type=MessageType.LETTER.value,
+        message_type=header.message_type.value,
         sender=sender,
         recipient=recipient,
         letter_id=letter.pk,
         envelope=data,
         message_id=header.message_id,
-        time_to_live=TIME_TO_LIVE.get(letter_data.urgency, TIME_TO_LIVE["001"]),
+        time_to_live=time_to_live,
         actor=SYSTEM_ACTOR,
     )
 
 
 def is_relayed(delivery: Delivery) -> bool:
-    """A relayed item carries the recipient's own copy, not a letter its sender wrote here."""
+    """A relayed item is about a letter the recipient holds (its copy, or its own letter that
+    an acknowledgement answers), never about one its sender wrote here."""
     return delivery.letter.agency_id == delivery.recipient_id
 
 
@@ -73,17 +79,3 @@ def relay_receipt_forward(
         time_to_live=ACKNOWLEDGEMENT_TIME_TO_LIVE,
         actor=SYSTEM_ACTOR,
     )
-
-
-def manifest_pairs(
-    manifest: Iterable[ManifestEntry], attachments: Iterable[Attachment]
-) -> dict[str, Attachment]:
-    """Name a relayed copy's stored files by the sender's manifest ids (matched by digest,
-    in order: two identical files are interchangeable)."""
-    unused = list(attachments)
-    pairs: dict[str, Attachment] = {}
-    for entry in manifest:
-        match = next(a for a in unused if a.sha256 == entry.sha256)
-        unused.remove(match)
-        pairs[entry.attachment_id] = match
-    return pairs

@@ -44,8 +44,6 @@ def incoming_letter_file(
     The values come from a verified envelope: they are stored as the sender wrote them (the
     number as printed, codes as given), not re-derived from our directory.
     """
-    if not connection.in_atomic_block:
-        raise RuntimeError("File incoming letters inside the receiving transaction.")
     letter = Letter(
         agency=agency,
         sender_agency=sender_agency,
@@ -54,6 +52,50 @@ def incoming_letter_file(
         number_text=number_text,
         running_number=running_number,
     )
+    return _file(letter, values, parts, files, action="letters.letter.received", actor=actor)
+
+
+def submitted_letter_file(
+    *,
+    agency: Agency,
+    values: LetterFields,
+    number_text: str,
+    running_number: int | None,
+    parts: LetterParts,
+    files: Sequence[IncomingFile],
+    client_token: str,
+    actor: Actor,
+) -> Letter:
+    """Record a letter that the agency's own system numbered and signed, as sent by it.
+
+    Its number comes from that system's register, not ours: it is kept as printed and no
+    dispatch register line is made here.
+    """
+    letter = Letter(
+        agency=agency,
+        sender_agency=agency,
+        direction=Direction.OUTGOING,
+        status=LetterStatus.SENT,
+        number_text=number_text,
+        running_number=running_number,
+        client_token=client_token,
+    )
+    return _file(letter, values, parts, files, action="letters.letter.submitted", actor=actor)
+
+
+def _file(
+    letter: Letter,
+    values: LetterFields,
+    parts: LetterParts,
+    files: Sequence[IncomingFile],
+    *,
+    action: str,
+    actor: Actor,
+) -> Letter:
+    if not connection.in_atomic_block:
+        raise RuntimeError("File letters from envelopes inside the receiving transaction.")
+    agency, sender_agency, number_text = letter.agency, letter.sender_agency, letter.number_text
+    assert sender_agency is not None
     for name, value in asdict(values).items():
         if value is not None:
             setattr(letter, name, value)
@@ -79,7 +121,7 @@ def incoming_letter_file(
             raise AttachmentInvalid(details={"name": incoming.name})
         attachment.save()
     audit_record(
-        action="letters.letter.received",
+        action=action,
         actor=actor,
         agency=agency,
         target=letter,

@@ -159,10 +159,10 @@ def test_the_pull_agencys_receipt_is_forwarded_to_the_sender_together_with_the_d
     assert (replay.status_code, replay.content) == (200, receipt)
 
 
-def test_acknowledgements_for_a_pull_agency_are_not_relayed(soc_pulls, pki, client):
+def test_a_receipt_for_a_pull_agency_is_not_relayed(soc_pulls, pki, client):
     from .conftest import acknowledgement_envelope
 
-    envelope = acknowledgement_envelope(MessageType.WITHDRAWAL, sender=ETDA, recipient=SOC)
+    envelope = acknowledgement_envelope(MessageType.RECEIPT, sender=ETDA, recipient=SOC)
     data = envelope_sign(envelope, key=pki.etda.private_key, certificate=pki.etda.certificate)
 
     response = client.post(reverse("exchange-inbound"), data=data, content_type="application/xml")
