@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
 from django.utils import timezone
@@ -33,14 +34,50 @@ def outbox_letters(*, agency: Agency) -> QuerySet[Letter]:
     )
 
 
-def inbox_letters(*, agency: Agency) -> QuerySet[Letter]:
+@dataclass(frozen=True)
+class InboxFilter:
+    """What a clerk or an agency's system narrows the inbox by; every field optional."""
+
+    statuses: tuple[str, ...] = ()
+    urgencies: tuple[str, ...] = ()
+    secrecies: tuple[str, ...] = ()
+    sender_key: str = ""
+    received_from: datetime.date | None = None
+    received_to: datetime.date | None = None  # included
+
+
+def inbox_letters(*, agency: Agency, where: InboxFilter | None = None) -> QuerySet[Letter]:
     """Return the agency's incoming letters, most urgent first, then by arrival."""
+    letters = Letter.objects.filter(agency=agency, direction=Direction.INCOMING)
+    if where is not None:
+        letters = _narrowed(letters, where)
     return (
-        Letter.objects.filter(agency=agency, direction=Direction.INCOMING)
-        .select_related("sender_agency")
+        letters.select_related("sender_agency")
         .annotate(urgency_rank=_URGENCY_RANK)
         .order_by("urgency_rank", "created_at", "id")
     )
+
+
+def _narrowed(letters: QuerySet[Letter], where: InboxFilter) -> QuerySet[Letter]:
+    if where.statuses:
+        letters = letters.filter(status__in=where.statuses)
+    if where.urgencies:
+        letters = letters.filter(urgency__in=where.urgencies)
+    if where.secrecies:
+        letters = letters.filter(secrecy__in=where.secrecies)
+    if where.sender_key:
+        letters = letters.filter(sender_agency__key=where.sender_key)
+    if where.received_from is not None:
+        letters = letters.filter(created_at__gte=_bangkok_midnight(where.received_from))
+    if where.received_to is not None:
+        next_day = where.received_to + datetime.timedelta(days=1)
+        letters = letters.filter(created_at__lt=_bangkok_midnight(next_day))
+    return letters
+
+
+def _bangkok_midnight(day: datetime.date) -> datetime.datetime:
+    """Start of a calendar day where the hub's users live (TIME_ZONE, Asia/Bangkok)."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def letter_of_agency(*, agency: Agency, letter_id: int) -> Letter | None:
@@ -61,10 +98,8 @@ def register_lines(
     Each line carries ``is_cancelled``; cancelled numbers stay in the register (ยกเลิก).
     Dates are Bangkok calendar days, both ends included.
     """
-    start = timezone.make_aware(datetime.datetime.combine(date_from, datetime.time.min))
-    end = timezone.make_aware(
-        datetime.datetime.combine(date_to + datetime.timedelta(days=1), datetime.time.min)
-    )
+    start = _bangkok_midnight(date_from)
+    end = _bangkok_midnight(date_to + datetime.timedelta(days=1))
     same_number = {
         "agency": OuterRef("agency"),
         "register": OuterRef("register"),
