@@ -9,10 +9,12 @@ from django.db import connection, models
 
 from agencies.models import Agency
 
+from .chain import CHAINED_FIELDS, GENESIS_HASH, link_hash, normalised_ip
 from .context import current_request
-from .models import AuditEvent
+from .models import AuditChainHead, AuditEvent
 
 SYSTEM = "system"
+HEAD_PK = 1
 
 # Who did something: a signed-in user, a named non-user actor ("system:seed"), or the system.
 Actor = User | str | None
@@ -47,7 +49,8 @@ def audit_record(
         raise RuntimeError("audit_record must run inside the transaction of the change it logs.")
     request = current_request.get()
     user = actor if isinstance(actor, User) else None
-    return AuditEvent.objects.create(
+    head = _locked_head()
+    event = AuditEvent(
         actor_user=user,
         actor_label=actor_label_for(actor),
         agency=agency,
@@ -57,5 +60,28 @@ def audit_record(
         before=before,
         after=after,
         request_id=request.request_id,
-        ip=request.ip,
+        ip=normalised_ip(request.ip),
+        sequence=head.sequence + 1,
+        prev_hash=head.hash,
     )
+    event.hash = link_hash(event.prev_hash, chained_fields(event))
+    event.save()
+    AuditChainHead.objects.filter(pk=head.pk).update(sequence=event.sequence, hash=event.hash)
+    return event
+
+
+def chained_fields(event: AuditEvent) -> dict[str, Any]:
+    return {name: getattr(event, name) for name in ("id", *CHAINED_FIELDS)}
+
+
+def _locked_head() -> AuditChainHead:
+    """Lock the chain head until the caller's transaction ends (SQLite: the write lock that
+    BEGIN IMMEDIATE already holds). The migration creates the row; a test database emptied
+    by TRUNCATE gets it back here."""
+    head = AuditChainHead.objects.select_for_update().filter(pk=HEAD_PK).first()
+    if head is None:
+        AuditChainHead.objects.bulk_create(
+            [AuditChainHead(pk=HEAD_PK, sequence=0, hash=GENESIS_HASH)], ignore_conflicts=True
+        )
+        head = AuditChainHead.objects.select_for_update().get(pk=HEAD_PK)
+    return head

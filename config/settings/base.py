@@ -183,6 +183,10 @@ def celery_settings(broker_url: str, var_dir: Path) -> dict[str, Any]:
         # found in the database and kicked again.
         "CELERY_BEAT_SCHEDULE": {
             "exchange-sweep": {"task": "exchange.sweep", "schedule": 5.0},
+            "audit-checkpoint": {
+                "task": "audit.checkpoint",
+                "schedule": float(env_int("HUB_AUDIT_CHECKPOINT_SECONDS", 300)),
+            },
         },
     }
     if broker_url.startswith("filesystem://"):
