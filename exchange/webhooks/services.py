@@ -93,17 +93,16 @@ def webhook_secret(subscription: WebhookSubscription) -> str:
 
 def _validated_url(url: str) -> str:
     url = url.strip()
-    allow_http = settings.HUB_WEBHOOK_ALLOW_HTTP
-    try:
-        URLValidator(schemes=["http", "https"])(url)
-    except ValidationError as exc:
-        raise WebhookUrlInvalid(details={"url": url}) from exc
     parts = urlsplit(url)
-    if parts.scheme != "https" and not (allow_http and parts.scheme == "http"):
+    if parts.scheme != "https" and not (settings.HUB_WEBHOOK_ALLOW_HTTP and parts.scheme == "http"):
         raise WebhookUrlNotHttps(details={"scheme": parts.scheme})
     # Credentials in a URL end up in logs and in the admin; the signature authenticates us.
     if parts.username is not None or parts.password is not None:
         raise WebhookUrlHasCredentials()
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError as exc:
+        raise WebhookUrlInvalid(details={"url": url}) from exc
     if parts.fragment:
         raise WebhookUrlInvalid(details={"url": url, "reason": "fragment"})
     return url
