@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection, transaction
@@ -86,8 +87,9 @@ class Request:
     body: bytes
 
     @property
-    def document(self) -> dict:
-        return json.loads(self.body)
+    def document(self) -> dict[str, Any]:
+        document: dict[str, Any] = json.loads(self.body)
+        return document
 
 
 @dataclass
@@ -167,7 +169,9 @@ def deliver_webhooks() -> list[str]:
 def send_and_deliver(alice, etda, soc, **fields) -> tuple[Delivery, Letter]:
     [delivery] = letter_send(letter=draft_to(etda, soc, alice, **fields), actor=alice)
     assert delivery_attempt(delivery_id=delivery.pk) == "delivered"
-    return delivery, InboundEnvelope.objects.get(message_id=delivery.message_id).letter
+    copy = InboundEnvelope.objects.get(message_id=delivery.message_id).letter
+    assert copy is not None
+    return delivery, copy
 
 
 def statuses(receiver: Receiver, path: str = "/etda") -> list[str]:
@@ -244,10 +248,10 @@ def test_the_signature_verifies_with_the_secret_only_and_only_while_fresh(
     assert not webhook_verify_signature(soc_system.secret, "", arrival.body)
 
 
-def test_the_python_example_in_the_docs_verifies_like_the_hub(soc_system):
+def test_the_python_example_in_the_docs_verifies_like_the_hub(soc_system) -> None:
     text = (Path(__file__).resolve().parents[2] / "docs" / "webhooks.md").read_text()
     [example] = re.findall(r"```python\n(import hashlib.*?)```", text, flags=re.S)
-    namespace: dict = {}
+    namespace: dict[str, Any] = {}
     exec(example, namespace)  # noqa: S102 (our own documentation)
     verify = namespace["verify"]
     body = json.dumps({"type": RECEIVED, "data": {"subject": SUBJECT}}, ensure_ascii=False).encode()
