@@ -17,8 +17,15 @@ from exchange.envelope.types import MessageType
 from exchange.models import Delivery, DeliveryStatus
 from letters.models import Letter, Secrecy
 
-from .models import WebhookEvent
+from .models import WebhookEvent, WebhookSubscription
 from .services import webhook_emit
+
+# States whose reason (the recipient's, or the sender's own for a withdrawal) the sender sees.
+_STATES_WITH_REASON = (
+    DeliveryStatus.REJECTED,
+    DeliveryStatus.WRONG_RECIPIENT,
+    DeliveryStatus.WITHDRAWN,
+)
 
 
 def _agency(agency: Agency) -> dict[str, str]:
@@ -68,22 +75,25 @@ def webhook_delivery_status_changed(
     """
     if delivery.message_type != MessageType.LETTER.value:
         return
+    # Most agencies subscribe to nothing: one indexed query, then nothing more, for a circular
+    # to hundreds of recipients whose sender has no system listening.
+    if not WebhookSubscription.objects.filter(
+        agency_id=delivery.sender_id, is_active=True
+    ).exists():
+        return
     holder = Letter.objects.filter(pk=delivery.letter_id).values_list("agency_id", flat=True)
     if holder.first() != delivery.sender_id:
         return
     new_status = status or delivery.status
+    registered = new_status == DeliveryStatus.REGISTERED
+    with_reason = new_status in _STATES_WITH_REASON
     payload: dict[str, Any] = {
         "letter_id": delivery.letter_id,
         "message_id": str(delivery.message_id),
         "recipient": _agency(delivery.recipient),
         "status": str(new_status),
-        "receive_number": _text_or_none(delivery.receive_number)
-        if new_status == DeliveryStatus.REGISTERED
-        else None,
-        "reason": _text_or_none(delivery.reason)
-        if new_status
-        in (DeliveryStatus.REJECTED, DeliveryStatus.WRONG_RECIPIENT, DeliveryStatus.WITHDRAWN)
-        else None,
+        "receive_number": _text_or_none(delivery.receive_number) if registered else None,
+        "reason": _text_or_none(delivery.reason) if with_reason else None,
         "error_code": _text_or_none(error_code),
         "at": timezone.now().isoformat(),
     }

@@ -279,6 +279,9 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> _Outcome:
             excerpt = _excerpt(response)
     except httpx.TimeoutException:
         return _Outcome(error_code="webhook.timeout")
+    except httpx.InvalidURL as exc:
+        # Validated when subscribing; a URL httpx still cannot use will not improve with time.
+        return _Outcome(error_code="webhook.url_invalid", permanent=True, excerpt=str(exc))
     except httpx.TransportError as exc:
         return _Outcome(error_code="webhook.unreachable", excerpt=str(exc)[:EXCERPT_BYTES])
     status = response.status_code
@@ -296,8 +299,10 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> _Outcome:
 
 
 def _excerpt(response: httpx.Response) -> str:
+    # Raw bytes, never decompressed: a small gzip answer could otherwise inflate to megabytes
+    # in one chunk (and "Accept-Encoding: identity" asks for none anyway).
     data = b""
-    for chunk in response.iter_bytes():
+    for chunk in response.iter_raw():
         data += chunk
         if len(data) >= EXCERPT_BYTES:
             break
@@ -330,6 +335,7 @@ def webhook_delivery_attempt(*, delivery_id: int) -> str:
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "User-Agent": "SarabanExchangeHub-Webhooks/1",
+            "Accept-Encoding": "identity",
             EVENT_HEADER: delivery.event_type,
             DELIVERY_HEADER: str(delivery.event_id),
             SIGNATURE_HEADER: webhook_signature(secret, body, timestamp=timestamp),
