@@ -15,6 +15,14 @@ from django.utils.translation import gettext_lazy as _
 
 from exchange.envelope.types import MessageType
 
+# Defined in their own package (exchange/webhooks/); imported here so that Django registers them
+# with this app and `makemigrations exchange` sees them.
+from exchange.webhooks.models import (  # noqa: F401
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+
 
 class DeliveryStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from exchange.services.outbox import deliveries_sweep, delivery_attempt
+from exchange.webhooks.services import webhook_delivery_attempt, webhooks_sweep
 
 
 @shared_task(name="exchange.deliver", acks_late=True, ignore_result=True)
@@ -16,4 +17,10 @@ def deliver(delivery_id: int) -> str:
 @shared_task(name="exchange.sweep", acks_late=True, ignore_result=True)
 def sweep() -> str:
     """Re-kick what is due or stuck (beat runs this every few seconds)."""
-    return f"kicked {deliveries_sweep()}"
+    return f"kicked {deliveries_sweep()}, webhooks {webhooks_sweep()}"
+
+
+@shared_task(name="exchange.webhook_deliver", acks_late=True, ignore_result=True)
+def webhook_deliver(delivery_id: int) -> str:
+    """POST one webhook event now; a duplicate or late kick finds nothing due and does nothing."""
+    return webhook_delivery_attempt(delivery_id=delivery_id)

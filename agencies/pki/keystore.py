@@ -1,6 +1,8 @@
 """Hosted agencies' private signing keys: encrypted at rest, decrypted once per process.
 
 A stored key is ``version (1) | master-key id (4) | nonce (12) | AES-256-GCM(PKCS#8 DER)``.
+``seal`` and ``unseal`` make and open that format for any other secret kept at rest under the
+same master key (webhook secrets, exchange/webhooks/), each with associated data of its own.
 The master key is ``settings.HUB_KEY_ENCRYPTION_KEY`` (base64 of 32 bytes). The associated
 data binds the blob to its agency and certificate, so a blob copied into another agency's row
 (or next to another certificate) fails authentication instead of signing for the wrong agency.
@@ -68,20 +70,52 @@ def signing_key_associated_data(*, agency_key: str, fingerprint_sha256: str) -> 
     )
 
 
+class SealedDataUnreadable(Exception):
+    """A sealed blob did not open; ``reason`` says why, in a word fit for error details."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def seal(plaintext: bytes, *, associated_data: bytes, master_key: bytes | None = None) -> bytes:
+    """Encrypt bytes with AES-256-GCM under the master key and a fresh nonce."""
+    master_key = master_key if master_key is not None else _master_key()
+    header = bytes([FORMAT_VERSION]) + _key_id(master_key)
+    nonce = os.urandom(_NONCE_BYTES)
+    ciphertext = AESGCM(master_key).encrypt(nonce, plaintext, header + associated_data)
+    return header + nonce + ciphertext
+
+
+def unseal(
+    blob: bytes | memoryview, *, associated_data: bytes, master_key: bytes | None = None
+) -> bytes:
+    """Decrypt a blob made by ``seal``, or raise ``SealedDataUnreadable``."""
+    master_key = master_key if master_key is not None else _master_key()
+    blob = bytes(blob)  # PostgreSQL hands BinaryField values over as memoryview
+    header, nonce = blob[:_HEADER_BYTES], blob[_HEADER_BYTES : _HEADER_BYTES + _NONCE_BYTES]
+    ciphertext = blob[_HEADER_BYTES + _NONCE_BYTES :]
+    if len(blob) < _HEADER_BYTES + _NONCE_BYTES + 16 or header[0] != FORMAT_VERSION:
+        raise SealedDataUnreadable("unknown_format")
+    if header[1:] != _key_id(master_key):
+        raise SealedDataUnreadable("other_master_key")
+    try:
+        return AESGCM(master_key).decrypt(nonce, ciphertext, header + associated_data)
+    except InvalidTag as exc:
+        # Altered bytes, or a blob that belongs to another row (its associated data differs).
+        raise SealedDataUnreadable("authentication_failed") from exc
+
+
 def encrypt_private_key(
     key: PrivateKey, *, associated_data: bytes, master_key: bytes | None = None
 ) -> bytes:
     """Encrypt the key (PKCS#8 DER) with AES-256-GCM under the master key and a fresh nonce."""
-    master_key = master_key if master_key is not None else _master_key()
-    header = bytes([FORMAT_VERSION]) + _key_id(master_key)
-    nonce = os.urandom(_NONCE_BYTES)
     plaintext = key.private_bytes(
         serialization.Encoding.DER,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    ciphertext = AESGCM(master_key).encrypt(nonce, plaintext, header + associated_data)
-    return header + nonce + ciphertext
+    return seal(plaintext, associated_data=associated_data, master_key=master_key)
 
 
 def encrypted_under(blob: bytes | memoryview, *, master_key: bytes) -> bool:
@@ -94,19 +128,10 @@ def decrypt_private_key(
     blob: bytes | memoryview, *, associated_data: bytes, master_key: bytes | None = None
 ) -> PrivateKey:
     """Decrypt a key made by ``encrypt_private_key``, or raise ``SigningKeyUnreadable``."""
-    master_key = master_key if master_key is not None else _master_key()
-    blob = bytes(blob)  # PostgreSQL hands BinaryField values over as memoryview
-    header, nonce = blob[:_HEADER_BYTES], blob[_HEADER_BYTES : _HEADER_BYTES + _NONCE_BYTES]
-    ciphertext = blob[_HEADER_BYTES + _NONCE_BYTES :]
-    if len(blob) < _HEADER_BYTES + _NONCE_BYTES + 16 or header[0] != FORMAT_VERSION:
-        raise SigningKeyUnreadable(details={"reason": "unknown_format"})
-    if header[1:] != _key_id(master_key):
-        raise SigningKeyUnreadable(details={"reason": "other_master_key"})
     try:
-        plaintext = AESGCM(master_key).decrypt(nonce, ciphertext, header + associated_data)
-    except InvalidTag as exc:
-        # Altered bytes, or a blob that belongs to another agency or certificate.
-        raise SigningKeyUnreadable(details={"reason": "authentication_failed"}) from exc
+        plaintext = unseal(blob, associated_data=associated_data, master_key=master_key)
+    except SealedDataUnreadable as exc:
+        raise SigningKeyUnreadable(details={"reason": exc.reason}) from exc
     key = serialization.load_der_private_key(plaintext, password=None)
     if not isinstance(key, PrivateKey):
         raise SigningKeyUnreadable(details={"reason": "unsupported_key_type"})

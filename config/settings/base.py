@@ -141,6 +141,12 @@ HUB_BACKOFF_CAP_SECONDS = env_int("HUB_BACKOFF_CAP_SECONDS", 3600)
 HUB_BREAKER_COOLDOWN_SECONDS = env_int("HUB_BREAKER_COOLDOWN_SECONDS", 120)
 # Push deliveries verify the peer's TLS certificate; only tests against 127.0.0.1 turn it off.
 HUB_PUSH_VERIFY_TLS = env_bool("HUB_PUSH_VERIFY_TLS", True)
+# Webhooks (exchange/webhooks/, docs/webhooks.md): an event nobody accepted within this time
+# is given up (failed, code webhook.expired); its subscriber can redrive it.
+HUB_WEBHOOK_TTL_SECONDS = env_int("HUB_WEBHOOK_TTL_SECONDS", 3 * 24 * 3600)
+# Plain http:// webhook URLs would carry letter metadata in clear; dev and test allow them for
+# local receivers, production refuses them unless this is set.
+HUB_WEBHOOK_ALLOW_HTTP = env_bool("HUB_WEBHOOK_ALLOW_HTTP", False)
 # Agencies whose envelopes the inbound endpoint accepts; empty: every agency hosted here.
 HUB_SERVED_AGENCIES = env_list("HUB_SERVED_AGENCIES", [])
 # Master key (base64 of 32 random bytes) that encrypts hosted agencies' private signing keys at

@@ -2,7 +2,7 @@
 
 import base64
 
-from config.env import env_str
+from config.env import env_bool, env_str
 
 from .base import *  # noqa: F403
 
@@ -12,3 +12,5 @@ SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-producti
 HUB_KEY_ENCRYPTION_KEY = env_str(
     "HUB_KEY_ENCRYPTION_KEY", base64.b64encode(b"INSECURE-dev-only-key-encryption").decode()
 )
+# Local webhook receivers (a script on 127.0.0.1) speak plain HTTP.
+HUB_WEBHOOK_ALLOW_HTTP = env_bool("HUB_WEBHOOK_ALLOW_HTTP", True)

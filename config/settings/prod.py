@@ -20,6 +20,8 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", required=True))
 STATIC_ROOT = Path(env_str("STATIC_ROOT", required=True))
 # Encrypts hosted agencies' private signing keys at rest; losing it loses those keys (docs/pki.md).
 HUB_KEY_ENCRYPTION_KEY = env_str("HUB_KEY_ENCRYPTION_KEY", required=True)
+# Webhooks carry letter metadata: https:// only, unless an operator decides otherwise.
+HUB_WEBHOOK_ALLOW_HTTP = env_bool("HUB_WEBHOOK_ALLOW_HTTP", False)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

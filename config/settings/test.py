@@ -6,7 +6,7 @@ test run never consumes the tasks or files of a `make run` going on beside it.
 
 import base64
 
-from config.env import env_str
+from config.env import env_bool, env_str
 
 from .base import *  # noqa: F403
 from .base import VAR_DIR, celery_settings
@@ -28,3 +28,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(TEST_VAR_DIR / "db.sqlite3")}  # noqa: F405
 # Commands that write beside the database (pki_demo's key files) stay inside var/test too.
 VAR_DIR = TEST_VAR_DIR
+# Local webhook receivers (a script on 127.0.0.1) speak plain HTTP.
+HUB_WEBHOOK_ALLOW_HTTP = env_bool("HUB_WEBHOOK_ALLOW_HTTP", True)

@@ -38,6 +38,7 @@ from exchange.errors import (
 from exchange.mapping import party_for
 from exchange.models import Delivery, DeliveryStatus, InboundEnvelope
 from exchange.policy import verification_policy
+from exchange.webhooks.events import webhook_delivery_status_changed, webhook_letter_withdrawn
 from letters.models import Letter, LetterStatus, RegisterEntry
 from letters.services.letters import (
     lock_letter,
@@ -132,6 +133,7 @@ def mark_delivered_in_transaction(
                 "receipt": verified.envelope.header.message_id,
             },
         )
+        webhook_delivery_status_changed(delivery=delivery, status=DeliveryStatus.DELIVERED)
     return bool(moved)
 
 
@@ -201,6 +203,8 @@ def _copy_acknowledged(*, verified: VerifiedEnvelope, sender: Agency, recipient:
         raise UnknownAcknowledgedMessage(details={"message_id": ack.acknowledged_message_id})
     letter = lock_letter(inbound.letter)
     if header.message_type == MessageType.WITHDRAWAL:
+        if letter.status != LetterStatus.WITHDRAWN:  # a repeated withdrawal changes nothing
+            webhook_letter_withdrawn(letter=letter, reason=ack.reason)
         withdraw_locked_incoming(letter=letter, reason=ack.reason, actor=SYSTEM_ACTOR)
         return letter
     audit_record(
@@ -258,6 +262,7 @@ def _delivery_acknowledged(
             "acknowledgement": header.message_id,
         },
     )
+    webhook_delivery_status_changed(delivery=delivery)
     return delivery
 
 
@@ -412,6 +417,7 @@ def delivery_withdraw(*, delivery: Delivery, reason: str, actor: Actor) -> Deliv
             before={"status": before},
             after={"status": locked.status, "reason": reason},
         )
+        webhook_delivery_status_changed(delivery=locked)
         _sender_message(
             delivery=locked, message_type=MessageType.WITHDRAWAL, reason=reason, actor=actor
         )

@@ -35,6 +35,7 @@ from exchange.errors import MessageTypeNotAccepted
 from exchange.mapping import incoming_values, party_for
 from exchange.models import InboundEnvelope
 from exchange.policy import verification_policy
+from exchange.webhooks.events import webhook_letter_received
 from letters.models import AttachmentRole, Letter
 from letters.services.incoming import IncomingFile, incoming_letter_file
 
@@ -193,6 +194,7 @@ def envelope_receive(
             filed = None
             if header.message_type == MessageType.LETTER:
                 filed = _file_letter(verified, sender=sender, recipient=recipient, streams=streams)
+                webhook_letter_received(letter=filed)
                 about = filed
             elif header.message_type == MessageType.RECEIPT:
                 about = relayed_receipt_apply(

@@ -24,6 +24,7 @@ from audit.services import Actor, audit_record
 from exchange.errors import NotRedrivable
 from exchange.models import Delivery, DeliveryAttempt, DeliveryStatus
 from exchange.transports import TransportError, transport_for
+from exchange.webhooks.events import webhook_delivery_status_changed
 
 SYSTEM_ACTOR = "system:outbox"
 
@@ -259,6 +260,7 @@ def delivery_finish(delivery: Delivery, status: DeliveryStatus, *, error_code: s
                 before={"status": DeliveryStatus.SENDING},
                 after={"status": status, "error": error_code},
             )
+            webhook_delivery_status_changed(delivery=delivery, status=status, error_code=error_code)
     return str(status)
 
 
