@@ -28,3 +28,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(TEST_VAR_DIR / "db.sqlite3")}  # noqa: F405
 # Commands that write beside the database (pki_demo's key files) stay inside var/test too.
 VAR_DIR = TEST_VAR_DIR
+# Rate-limit counters of a test run never mix with those of a `make run` on the same Redis.
+CACHES["default"]["KEY_PREFIX"] = "hub-test"  # noqa: F405
