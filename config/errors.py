@@ -132,6 +132,12 @@ class ApiUnsupportedMediaType(HubError):
     default_message = _("Send the request body as JSON or multipart/form-data.")
 
 
+class ApiServerError(HubError):
+    code = "api.server_error"
+    http_status = 500
+    default_message = _("The hub could not complete the request. It has been logged.")
+
+
 class RequestTooLarge(HubError):
     code = "api.request_too_large"
     http_status = 413

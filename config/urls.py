@@ -22,3 +22,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "config.api.handlers.not_found"
+handler500 = "config.api.handlers.server_error"

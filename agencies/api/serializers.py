@@ -113,7 +113,9 @@ class AgencyDetailSerializer(AgencySummarySerializer):
 
     def _certificates(self, agency: Agency) -> list[AgencyCertificate]:
         # Certificates and capabilities both read them: one query per agency.
-        cache: dict[int, list[AgencyCertificate]] = self.__dict__.setdefault("_certificates", {})
+        cache: dict[int, list[AgencyCertificate]] = self.__dict__.setdefault(
+            "_certificate_cache", {}
+        )
         if agency.pk not in cache:
             cache[agency.pk] = list(agency_certificates_published(agency=agency))
         return cache[agency.pk]

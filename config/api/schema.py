@@ -55,7 +55,8 @@ REPLAYED_PARAMETER = OpenApiParameter(
     type=str,
     enum=["true", "false"],
     location=OpenApiParameter.HEADER,
-    response=True,
+    # The answers that are stored and replayed: the handler's, not refusals before it runs.
+    response=[200, 201, 202, 204, 400, 403, 404, 409],
     description="Present when an Idempotency-Key was sent: `true` when this is the stored "
     "response to an earlier identical request.",
 )
