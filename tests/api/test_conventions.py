@@ -60,7 +60,7 @@ class TestBodies:
     def test_json_past_the_cap_is_413(self, etda_system, settings):
         settings.HUB_API_MAX_JSON_BYTES = 100
 
-        response = etda_system.post("/test-api/drafts", {"subject": "ก" * 200}, format="json")
+        response = etda_system.post("/api/test/drafts", {"subject": "ก" * 200}, format="json")
 
         assert response.status_code == 413
         assert response.json() == {
@@ -71,7 +71,7 @@ class TestBodies:
 
     def test_malformed_json_is_400_with_the_reason(self, etda_system):
         response = etda_system.post(
-            "/test-api/drafts", b"{not json", content_type="application/json"
+            "/api/test/drafts", b"{not json", content_type="application/json"
         )
 
         assert response.status_code == 400
@@ -79,14 +79,14 @@ class TestBodies:
         assert response.json()["details"]["reason"]
 
     def test_invalid_fields_are_named(self, etda_system):
-        response = etda_system.post("/test-api/drafts", {"subject": ""}, format="json")
+        response = etda_system.post("/api/test/drafts", {"subject": ""}, format="json")
 
         assert response.status_code == 400
         assert response.json()["code"] == "api.validation"
         assert "subject" in response.json()["details"]["fields"]
 
     def test_other_body_types_are_415(self, etda_system):
-        response = etda_system.post("/test-api/drafts", b"subject", content_type="text/plain")
+        response = etda_system.post("/api/test/drafts", b"subject", content_type="text/plain")
 
         assert response.status_code == 415
         assert response.json()["code"] == "api.unsupported_media_type"
@@ -95,12 +95,12 @@ class TestBodies:
         settings.HUB_MAX_ATTACHMENT_BYTES = 1000
 
         small = etda_system.post(
-            "/test-api/upload",
+            "/api/test/upload",
             {"file": SimpleUploadedFile("a.pdf", b"%" * 1000)},
             format="multipart",
         )
         large = etda_system.post(
-            "/test-api/upload",
+            "/api/test/upload",
             {"file": SimpleUploadedFile("b.pdf", b"%" * 1001)},
             format="multipart",
         )
@@ -114,7 +114,7 @@ class TestBodies:
         settings.DATA_UPLOAD_MAX_NUMBER_FILES = 2
 
         response = etda_system.post(
-            "/test-api/upload",
+            "/api/test/upload",
             {f"f{i}": SimpleUploadedFile(f"{i}.txt", b"x") for i in range(3)},
             format="multipart",
         )

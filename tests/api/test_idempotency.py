@@ -19,7 +19,7 @@ from . import urls_for_tests
 from .conftest import client_with
 
 pytestmark = pytest.mark.urls("tests.api.urls_for_tests")
-DRAFTS = "/test-api/drafts"
+DRAFTS = "/api/test/drafts"
 
 
 def post_draft(client, key, subject="ขอเชิญประชุมคณะกรรมการ"):
@@ -126,8 +126,8 @@ def test_a_request_that_crashed_can_be_retried_with_its_key(etda_key, db):
     client = client_with(etda_key)
     client.raise_request_exception = False
 
-    crashed = client.post("/test-api/broken", {}, format="json", HTTP_IDEMPOTENCY_KEY="retry-1")
-    retried = client.post("/test-api/broken", {}, format="json", HTTP_IDEMPOTENCY_KEY="retry-1")
+    crashed = client.post("/api/test/broken", {}, format="json", HTTP_IDEMPOTENCY_KEY="retry-1")
+    retried = client.post("/api/test/broken", {}, format="json", HTTP_IDEMPOTENCY_KEY="retry-1")
 
     assert crashed.status_code == 500
     assert crashed.json()["code"] == "api.server_error"
@@ -139,7 +139,7 @@ def test_a_request_that_crashed_can_be_retried_with_its_key(etda_key, db):
 def test_multipart_retries_match_despite_new_boundaries(etda_system, etda):
     def upload(content: bytes):
         return etda_system.post(
-            "/test-api/upload",
+            "/api/test/upload",
             {"note": "สิ่งที่ส่งมาด้วย", "file": SimpleUploadedFile("a.pdf", content)},
             format="multipart",
             HTTP_IDEMPOTENCY_KEY="upload-1",

@@ -67,8 +67,11 @@ class UploadView(HubAPIView):
 
 
 urlpatterns = [
-    path("test-api/drafts", DraftView.as_view()),
-    path("test-api/broken", BrokenView.as_view()),
-    path("test-api/upload", UploadView.as_view()),
+    path("api/test/drafts", DraftView.as_view()),
+    path("api/test/broken", BrokenView.as_view()),
+    path("api/test/upload", UploadView.as_view()),
     path("", include("config.urls")),
 ]
+
+handler404 = "config.api.handlers.not_found"
+handler500 = "config.api.handlers.server_error"
