@@ -14,8 +14,10 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.csrf import csrf_protect
 
 from audit.admin_mixins import AuditedModelAdmin
 
@@ -210,6 +212,21 @@ class ApiKeyAdmin(admin.ModelAdmin[ApiKey]):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # A key stays, revoked, so that audit rows naming it keep pointing at something.
         return False
+
+    @method_decorator(csrf_protect)
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        # Django wraps this view in a transaction; apikey_create owns its own (durable), so
+        # the admin must not open one around it.
+        response: HttpResponse = self._changeform_view(  # type: ignore[attr-defined]
+            request, object_id, form_url, extra_context
+        )
+        return response
 
     def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> tuple[str, ...]:
         return ("agency", "name") if obj is None else _API_KEY_FIELDS

@@ -247,3 +247,11 @@ def test_concurrent_duplicates_create_one_draft(etda, etda_key):
     assert again.status_code == 201
     assert again["Idempotent-Replayed"] == "true"
     assert again.content == created[0].content
+
+
+def test_beat_purges_hourly_through_a_thin_task(settings, db):
+    from agencies.tasks import idempotency_purge as task
+
+    schedule = settings.CELERY_BEAT_SCHEDULE["api-idempotency-purge"]
+    assert schedule["task"] == "agencies.idempotency_purge"
+    assert task() == "purged 0"
