@@ -101,7 +101,7 @@ def test_the_command_refuses_an_unknown_agency_or_a_taken_name(etda):
     with pytest.raises(CommandError, match="No agency"):
         call_command("apikey_create", "--agency", "nobody", "--name", "x", stdout=io.StringIO())
     call_command("apikey_create", "--agency", "etda", "--name", "x", stdout=io.StringIO())
-    with pytest.raises(CommandError, match="agencies.apikey_name_taken"):
+    with pytest.raises(CommandError, match=r"agencies\.apikey_name_taken"):
         call_command("apikey_create", "--agency", "etda", "--name", "x", stdout=io.StringIO())
 
 
