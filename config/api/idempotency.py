@@ -117,9 +117,9 @@ def request_fingerprint(request: Request) -> str:
     retry, and JSON may be re-serialised with other spacing or key order by the client's
     library. Files count by name, size, type and SHA-256 of their content.
     """
+    # DRF's request.data holds the uploaded files beside the fields, so each file is hashed
+    # once here.
     body = _canonical(request.data)
-    if request.FILES:
-        body = {"data": body, "files": _canonical(request.FILES)}
     canonical = json.dumps(
         {"method": request.method, "path": request.get_full_path(), "body": body},
         sort_keys=True,
