@@ -63,7 +63,7 @@ class BrokenView(HubAPIView):
 class UploadView(HubAPIView):
     def post(self, request: Request) -> Response:
         files = {name: upload.size for name, upload in request.FILES.items()}
-        return Response({"files": files, "note": request.data.get("note", "")}, status=201)
+        return Response({"files": files, "note": request.POST.get("note", "")}, status=201)
 
 
 urlpatterns = [
