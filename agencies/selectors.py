@@ -1,18 +1,22 @@
-"""Reads of the directory and of who may act for which agency."""
+"""Reads of the directory, of who may act for which agency, and of API keys."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db.models import Q, QuerySet
 
-from .models import Agency, AgencyRole, HubRole, HubRoleName, Membership
+from .models import Agency, AgencyRole, ApiKey, HubRole, HubRoleName, Membership
 
 # What request.user may be: a signed-in account or an anonymous visitor.
 Viewer = AbstractBaseUser | AnonymousUser
 
 
 def agency_search(*, query: str = "", active_only: bool = True) -> QuerySet[Agency]:
-    """Return agencies whose Thai or English name, abbreviation or codes contain the query."""
+    """Return agencies whose Thai or English name or abbreviation contains the query, or
+    whose letter codes, e-CMS codes or directory key equal it.
+
+    Thai is written without spaces between words, so matching is by substring (icontains),
+    never by word; "ดิจิทัล" finds สำนักงานพัฒนารัฐบาลดิจิทัล."""
     agencies = Agency.objects.all()
     if active_only:
         agencies = agencies.filter(is_active=True)
@@ -24,9 +28,16 @@ def agency_search(*, query: str = "", active_only: bool = True) -> QuerySet[Agen
             | Q(abbreviation__icontains=query)
             | Q(ministry_letter_code=query)
             | Q(sub_agency_code=query)
+            | Q(ecms_ministry_code=query)
+            | Q(ecms_department_code=query)
             | Q(key=query)
         )
     return agencies.order_by("name_th")
+
+
+def agency_in_directory(*, key: str) -> Agency | None:
+    """Return the active agency with that directory key, with its parent."""
+    return Agency.objects.select_related("parent").filter(key=key, is_active=True).first()
 
 
 def agencies_of_user(*, user: Viewer) -> QuerySet[Agency]:
@@ -58,3 +69,13 @@ def user_has_hub_role(*, user: Viewer, role: HubRoleName) -> bool:
         and user.is_active
         and HubRole.objects.filter(user=user, role=role).exists()
     )
+
+
+def api_key_by_prefix(*, prefix: str) -> ApiKey | None:
+    """Return the key with that public id (revoked or not), with its agency."""
+    return ApiKey.objects.select_related("agency").filter(prefix=prefix).first()
+
+
+def api_keys_of_agency(*, agency: Agency) -> QuerySet[ApiKey]:
+    """Return the agency's keys, live and revoked; never another agency's."""
+    return ApiKey.objects.filter(agency=agency).select_related("agency")

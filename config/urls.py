@@ -1,13 +1,18 @@
-"""URL map: clerk UI at the root, Django admin, accounts and language switch."""
+"""URL map: clerk UI at the root, the API under /api/, Django admin, accounts, language."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
     path("", include("letters.urls")),
     path("agencies/", include("agencies.urls")),
+    # The inbound envelope endpoint: a plain Django view, authenticated by the signature.
     path("api/v1/exchange/", include("exchange.urls")),
+    path("api/v1/", include("config.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
@@ -17,3 +22,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "config.api.handlers.not_found"
+handler500 = "config.api.handlers.server_error"

@@ -1,5 +1,6 @@
-"""The agency directory, roles, and the PKI (trust anchors, certificates, keys, CRLs)."""
+"""The agency directory, roles, the PKI (trust anchors, certificates, keys, CRLs), API access."""
 
+from .access import ApiKey, IdempotencyRecord, IdempotencyState
 from .directory import (
     Agency,
     AgencyRole,
@@ -24,11 +25,14 @@ __all__ = [
     "AgencyCertificate",
     "AgencyRole",
     "AgencySigningKey",
+    "ApiKey",
     "CertificatePurpose",
     "CertificateRevocationList",
     "DeliveryMode",
     "HubRole",
     "HubRoleName",
+    "IdempotencyRecord",
+    "IdempotencyState",
     "KeyAlgorithm",
     "Membership",
     "RegisterYearStart",

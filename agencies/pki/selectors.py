@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+
 from cryptography import x509
+from django.db.models import Exists, OuterRef, QuerySet
 
 from agencies.models import (
     Agency,
     AgencyCertificate,
+    AgencySigningKey,
     CertificatePurpose,
     CertificateRevocationList,
     RevokedSerial,
@@ -47,3 +51,38 @@ def revocations_of_serial(*, serial_hex: str) -> list[RevokedSerial]:
         .select_related("crl")
         .order_by("-crl__this_update")
     )
+
+
+def agency_certificates_published(*, agency: Agency) -> QuerySet[AgencyCertificate]:
+    """Return every certificate registered for the agency, each marked ``is_revoked`` when a
+    CRL of its issuer lists its serial number; newest first."""
+    revoked = RevokedSerial.objects.filter(
+        serial_hex=OuterRef("serial_hex"), crl__issuer=OuterRef("issuer")
+    )
+    return (
+        AgencyCertificate.objects.filter(agency=agency)
+        .annotate(is_revoked=Exists(revoked))
+        .order_by("-not_before", "-pk")
+    )
+
+
+def certificate_status(*, certificate: AgencyCertificate, now: datetime.datetime) -> str:
+    """Say in one word whether the hub would accept the certificate now.
+
+    From the stored facts: switched off here, revoked by an imported CRL, or outside its
+    validity. The full chain check runs when an envelope is verified (docs/pki.md).
+    """
+    if not certificate.is_active:
+        return "inactive"
+    if getattr(certificate, "is_revoked", False):
+        return "revoked"
+    if now < certificate.not_before:
+        return "not_yet_valid"
+    if now > certificate.not_after:
+        return "expired"
+    return "valid"
+
+
+def agency_signs_on_hub(*, agency: Agency) -> bool:
+    """Say whether the hub holds an active signing key for the agency (it signs for it)."""
+    return AgencySigningKey.objects.filter(agency=agency, is_active=True).exists()

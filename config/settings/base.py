@@ -8,11 +8,13 @@ point at them.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
 import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
 
@@ -34,6 +36,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    # Swagger UI's files served from our own static files: no CDN for /api/docs/.
+    "drf_spectacular_sidecar",
     "agencies",
     "letters",
     "exchange",
@@ -50,6 +55,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.RequestContextMiddleware",
+    # Inside the request-id middleware: its audit rows carry the request id and address.
+    "config.api.middleware.ApiKeyUsageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -154,13 +161,89 @@ HUB_SERVED_AGENCIES = env_list("HUB_SERVED_AGENCIES", [])
 # insecure fixed key, production requires it.
 HUB_KEY_ENCRYPTION_KEY = env_str("HUB_KEY_ENCRYPTION_KEY", "")
 
+# The REST API (docs/api.md): conventions live in config/api, shared by every endpoint.
+# Requests per API key (per user for sessions), as "<number>/<sec|min|hour|day>".
+HUB_API_RATE = env_str("HUB_API_RATE", "600/min")
+# Largest JSON body the API reads; multipart files are capped by HUB_MAX_ATTACHMENT_BYTES.
+HUB_API_MAX_JSON_BYTES = env_int("HUB_API_MAX_JSON_BYTES", 1024 * 1024)
+# How long the first answer to a POST with an Idempotency-Key is kept for its repeats.
+HUB_IDEMPOTENCY_TTL_SECONDS = env_int("HUB_IDEMPOTENCY_TTL_SECONDS", 24 * 3600)
+# An Idempotency-Key held this long by an unfinished request (its process died) is released to
+# a retry. Longer than any request runs; the body upload happens before the key is taken.
+HUB_IDEMPOTENCY_LOCK_SECONDS = env_int("HUB_IDEMPOTENCY_LOCK_SECONDS", 300)
+
+_RATE = re.compile(r"^[0-9]+/(s|sec|second|m|min|minute|h|hour|d|day)$")
+if not _RATE.match(HUB_API_RATE):
+    raise ImproperlyConfigured(
+        f"HUB_API_RATE must look like 600/min (per s, min, hour or day), not {HUB_API_RATE!r}."
+    )
+
 REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
+    # A key first: its class names the 401 challenge. Sessions serve the browser UI's calls.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "config.api.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["config.api.throttling.ApiRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "config.api.pagination.HubCursorPagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "config.api.limits.CappedJSONParser",
+        "config.api.limits.CappedMultiPartParser",
+    ],
+    # JSON only: the interactive page is /api/docs/, not DRF's browsable API.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "config.api.schema.HubAutoSchema",
 }
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Saraban Exchange Hub API",
+    "DESCRIPTION": (
+        "The agency-to-agency API of the Saraban Exchange Hub (ระบบรับส่งหนังสือราชการ"
+        "ระหว่างส่วนราชการ): everything a saraban clerk does, for agencies' own e-saraban "
+        "systems.\n\n"
+        "* **Authentication**: an API key of one agency, `Authorization: Bearer <key>` "
+        "(or `X-Api-Key: <key>`). Everything is scoped to the key's agency: another "
+        "agency's objects answer 404.\n"
+        '* **Errors**: always `{"code", "message", "details"}`; `code` is stable and '
+        "machine-readable, `message` is for people (Thai, or English with "
+        "`Accept-Language: en`).\n"
+        "* **POST** honours `Idempotency-Key`: a repeat returns the first response "
+        "(`Idempotent-Replayed: true`).\n"
+        "* **Lists** are cursor-paginated: follow `next`.\n"
+        "* **Rate limit** per key: 429 with `Retry-After`.\n\n"
+        "Signed envelopes from peer hubs go to `POST /api/v1/exchange/envelopes` "
+        "(docs/delivery.md), which is authenticated by the envelope's signature, not by a key."
+    ),
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs page are public: integrators read them before they have a key.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+
+def cache_settings(broker_url: str, cache_url: str = "") -> dict[str, Any]:
+    """Return CACHES: shared Redis when there is one, else this process's memory.
+
+    The cache holds rate-limit counters; they only limit across web processes when every
+    process sees the same counters, hence Redis whenever the broker is Redis.
+    """
+    url = cache_url or (broker_url if broker_url.startswith(("redis://", "rediss://")) else "")
+    if url:
+        backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    else:
+        backend = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "hub"}
+    return {"default": {**backend, "KEY_PREFIX": "hub"}}
+
+
+CACHES = cache_settings(env_str("CELERY_BROKER_URL", "filesystem://"), env_str("CACHE_URL", ""))
 
 
 def celery_settings(broker_url: str, var_dir: Path) -> dict[str, Any]:
@@ -193,6 +276,7 @@ def celery_settings(broker_url: str, var_dir: Path) -> dict[str, Any]:
                 "task": "audit.checkpoint",
                 "schedule": float(env_int("HUB_AUDIT_CHECKPOINT_SECONDS", 300)),
             },
+            "api-idempotency-purge": {"task": "agencies.idempotency_purge", "schedule": 3600.0},
         },
     }
     if broker_url.startswith("filesystem://"):
