@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -62,7 +63,7 @@ def tampering() -> Iterator[None]:
                 )
 
 
-def raw(sql: str, *params: object) -> None:
+def raw(sql: str, *params: Any) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
