@@ -46,6 +46,7 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     type=str,
     location=OpenApiParameter.HEADER,
     required=False,
+    pattern=r"^[\x20-\x7e]{1,255}$",
     description="Any unique string of up to 255 printable ASCII characters (a UUID is best). "
     "Repeating a POST with the same key and body returns the first response; the same key "
     "with another body is refused (409).",
@@ -97,8 +98,8 @@ class HubAutoSchema(AutoSchema):
         if self.method in getattr(self.view, "idempotent_methods", ()):
             statuses.append(409)
         if self.method == "GET" and self._is_list_view():
-            # An invalid cursor.
-            statuses.append(404)
+            # An invalid cursor; an invalid page size.
+            statuses += [400, 404]
         return sorted(set(statuses))
 
     def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:

@@ -32,6 +32,7 @@ def test_the_same_post_twice_creates_one_draft_and_answers_the_same(etda_system,
 
     assert first.status_code == second.status_code == 201
     assert first.content == second.content
+    assert second["Content-Type"] == first["Content-Type"] == "application/json"
     assert second["Location"] == first["Location"]
     assert first["Idempotent-Replayed"] == "false"
     assert second["Idempotent-Replayed"] == "true"
@@ -109,6 +110,7 @@ def test_an_error_answer_is_replayed_too(etda_system, etda):
     assert first.status_code == again.status_code == 400
     assert first.json()["code"] == "api.validation"
     assert again.content == first.content
+    assert again["Content-Type"] == "application/json"
     assert again["Idempotent-Replayed"] == "true"
 
 
