@@ -60,7 +60,7 @@ def test_stateful_links_conform(api_context):
     # The live schema, as a client would fetch it.
     workflow = schemathesis.openapi.from_url(f"{live}/api/schema/").as_state_machine()
 
-    class Workflow(workflow):  # type: ignore[misc, valid-type]
+    class Workflow(workflow):
         def get_call_kwargs(self, case):
             return {"headers": headers}
 
