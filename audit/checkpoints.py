@@ -52,7 +52,7 @@ def signature_valid(*, certificate_pem: str, message: bytes, signature: bytes) -
     return True
 
 
-def _hub_key() -> tuple[ec.EllipticCurvePrivateKey, str]:
+def hub_signing_key() -> tuple[ec.EllipticCurvePrivateKey, str]:
     """The hub's checkpoint key and certificate; made once, in the caller's transaction."""
     stored = AuditSigningKey.objects.order_by("-created_at", "-id").first()
     if stored is None:
@@ -78,7 +78,7 @@ def audit_checkpoint_create() -> AuditCheckpoint | None:
         last = AuditCheckpoint.objects.order_by("-sequence", "-id").first()
         if last is not None and last.sequence == head.sequence:
             return None
-        key, certificate_pem = _hub_key()
+        key, certificate_pem = hub_signing_key()
         signed_at = timezone.now()
         message = checkpoint_message(
             sequence=head.sequence, head_hash=head.hash, signed_at=signed_at

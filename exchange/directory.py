@@ -66,8 +66,9 @@ class FileDirectory:
         *,
         anchors: Sequence[x509.Certificate],
         signers: dict[str, list[x509.Certificate]],
+        crls: Sequence[x509.CertificateRevocationList] = (),
     ) -> None:
-        self._trust = TrustMaterial(anchors=tuple(anchors))
+        self._trust = TrustMaterial(anchors=tuple(anchors), crls=tuple(crls))
         self._signers = signers
 
     def agency_exists(self, agency_key: str) -> bool:
