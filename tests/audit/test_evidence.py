@@ -30,7 +30,7 @@ from tests.exchange.test_delivery_flow import draft_to
 
 
 @pytest.fixture
-def registered_letter(request, etda, soc) -> Letter:
+def registered_letter(request, etda, soc):
     request.getfixturevalue("hosted")
     alice = make_user("alice", (etda, AgencyRole.CLERK))
     bob = make_user("bob", (soc, AgencyRole.CLERK))
@@ -45,7 +45,7 @@ def registered_letter(request, etda, soc) -> Letter:
 
 
 @pytest.fixture
-def bundle(registered_letter, tmp_path) -> Path:
+def bundle(registered_letter, tmp_path):
     path = tmp_path / "evidence.zip"
     evidence_bundle_save(letter=registered_letter, path=path)
     return path
