@@ -158,3 +158,25 @@ class InboundEnvelope(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_type} {self.message_id} from {self.sender_id}"
+
+
+class WorkerHeartbeat(models.Model):
+    """When a worker last ran the periodic sweep: proof that beat and a worker are alive."""
+
+    name = models.CharField(max_length=100, unique=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} seen {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class InboundRefusal(models.Model):
+    """How many envelopes the inbound endpoint refused, per error code (for metrics): a
+    counter, not a log, so that a flood of garbage costs one row per code."""
+
+    code = models.CharField(max_length=100, unique=True)
+    count = models.PositiveBigIntegerField(default=0)
+    last_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.count}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from exchange.services.operations import heartbeat_record
 from exchange.services.outbox import deliveries_sweep, delivery_attempt
 from exchange.webhooks.services import webhook_delivery_attempt, webhooks_sweep
 
@@ -16,7 +17,9 @@ def deliver(delivery_id: int) -> str:
 
 @shared_task(name="exchange.sweep", acks_late=True, ignore_result=True)
 def sweep() -> str:
-    """Re-kick what is due or stuck (beat runs this every few seconds)."""
+    """Re-kick what is due or stuck (beat runs this every few seconds); /healthz reads the
+    heartbeat it leaves as proof that beat and a worker are alive."""
+    heartbeat_record()
     return f"kicked {deliveries_sweep()}, webhooks {webhooks_sweep()}"
 
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from config.errors import HubError
 from exchange.envelope.errors import Malformed, TooLarge
 from exchange.services.inbound import envelope_receive
+from exchange.services.operations import inbound_refusal_count
 
 
 def _served() -> frozenset[str] | None:
@@ -58,6 +59,7 @@ def inbound_envelope(request: HttpRequest) -> HttpResponse:
             served_keys=_served(),
         )
     except HubError as error:
+        inbound_refusal_count(error.code)
         return JsonResponse(error.as_dict(), status=error.http_status)
     if result.relayed:
         # Kept and queued for the recipient's own system; its receipt will follow by itself.

@@ -156,6 +156,8 @@ HUB_WEBHOOK_TTL_SECONDS = env_int("HUB_WEBHOOK_TTL_SECONDS", 3 * 24 * 3600)
 HUB_WEBHOOK_ALLOW_HTTP = env_bool("HUB_WEBHOOK_ALLOW_HTTP", False)
 # Agencies whose envelopes the inbound endpoint accepts; empty: every agency hosted here.
 HUB_SERVED_AGENCIES = env_list("HUB_SERVED_AGENCIES", [])
+# Bearer token Prometheus presents at /metrics (empty: only signed-in hub roles may read it).
+HUB_METRICS_TOKEN = env_str("HUB_METRICS_TOKEN", "")
 # Master key (base64 of 32 random bytes) that encrypts hosted agencies' private signing keys at
 # rest with AES-256-GCM (agencies/pki/keystore.py, docs/pki.md). Empty here: dev and test set an
 # insecure fixed key, production requires it.
