@@ -37,6 +37,18 @@ class AttachmentInvalid(InvalidInput):
     default_message = _("The file cannot be attached.")
 
 
+class AttachmentContentMismatch(InvalidInput):
+    code = "letters.attachment_content_mismatch"
+    default_message = _(
+        "The file's content is not what its type or name says (a PDF must be a PDF)."
+    )
+
+
+class AttachmentTypeForbidden(InvalidInput):
+    code = "letters.attachment_type_forbidden"
+    default_message = _("Web pages, scripts and programs cannot be attached to a letter.")
+
+
 class AttachmentTooLarge(InvalidInput):
     code = "letters.attachment_too_large"
     default_message = _("The file is larger than the hub accepts.")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import unicodedata
 import uuid
 from collections.abc import Iterator
 from pathlib import PurePosixPath
-from typing import IO
+from typing import IO, Any, cast
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -17,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import Actor, audit_record
+from letters.content_sniffing import HEAD_BYTES, content_check
 from letters.errors import AttachmentInvalid, AttachmentTooLarge, LetterNotEditable
 from letters.models import Attachment, AttachmentRole, Letter, LetterStatus
 
@@ -79,12 +81,48 @@ def _suffix(name: str) -> str:
     return suffix if re.fullmatch(r"\.[a-z0-9]{1,10}", suffix) else ""
 
 
+class _Replayed(io.RawIOBase):
+    """A non-seekable stream with its first bytes put back in front, after they were read."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self._head, self._rest = head, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            size = len(self._head) if size < 0 else size
+            data, self._head = self._head[:size], self._head[size:]
+            return data
+        return self._rest.read(size)
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _checked(stream: IO[bytes], *, media_type: str, name: str) -> IO[bytes]:
+    """Check the file's first bytes (content_check) and return a stream that starts over."""
+    if stream.seekable():
+        stream.seek(0)
+        head = stream.read(HEAD_BYTES)
+        stream.seek(0)
+        content_check(head=head, media_type=media_type, name=name)
+        return stream
+    head = stream.read(HEAD_BYTES)
+    content_check(head=head, media_type=media_type, name=name)
+    return cast(IO[bytes], _Replayed(head, stream))
+
+
 def attachment_store(attachment: Attachment, stream: IO[bytes]) -> None:
     """Stream a file into storage for an unsaved attachment; fill in its size and SHA-256.
 
     Stored under a random name: the clerk's file name is data, never a path on our disk. A
     partly written file (oversize, I/O error) is removed before the error propagates.
     """
+    stream = _checked(stream, media_type=attachment.media_type, name=attachment.name)
     hashing = HashingFile(stream, name=attachment.name, max_bytes=settings.HUB_MAX_ATTACHMENT_BYTES)
     storage = attachment.file.storage
     storage_name = (

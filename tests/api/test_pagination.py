@@ -23,18 +23,17 @@ def test_following_next_visits_every_agency_once_in_name_order(etda_system, etda
     assert names == list(Agency.objects.order_by("name_th", "id").values_list("name_th", flat=True))
 
 
-def test_page_size_is_capped(etda_system, etda, settings):
-    from config.api.pagination import HubCursorPagination
-
-    for index in range(5):
+def test_a_page_size_above_the_cap_is_refused_not_silently_changed(etda_system, etda):
+    """The schema says 1 to 200; a client asking for more learns it instead of getting less."""
+    for index in range(3):
         make_agency(f"unit-{index}", name_th=f"กรม {index}")
-    HubCursorPagination.max_page_size, original = 4, HubCursorPagination.max_page_size
-    try:
-        page = etda_system.get("/api/v1/agencies?page_size=1000").json()
-    finally:
-        HubCursorPagination.max_page_size = original
 
-    assert len(page["results"]) == 4
+    assert len(etda_system.get("/api/v1/agencies?page_size=200").json()["results"]) >= 3
+    for wrong in ("201", "0", "-1", "๓", "abc", ""):
+        answer = etda_system.get(f"/api/v1/agencies?page_size={wrong}")
+        assert answer.status_code == 400, wrong
+        assert answer.json()["code"] == "api.validation"
+        assert "page_size" in answer.json()["details"]["fields"]
 
 
 def test_a_forged_cursor_is_a_stable_404(etda_system, etda):

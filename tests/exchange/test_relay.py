@@ -40,7 +40,7 @@ from .conftest import ETDA, SOC, letter_envelope, now
 from .test_delivery_flow import PDF, draft_to
 
 SOC_SYSTEM = "system:soc-esaraban"
-ANNEX = "ตารางสรุปผลการดำเนินงาน ไตรมาสที่ ๓".encode()
+ANNEX = "%PDF-1.7\n% ตารางสรุปผลการดำเนินงาน ไตรมาสที่ ๓\n%%EOF\n".encode()
 
 
 @pytest.fixture

@@ -40,7 +40,7 @@ from .conftest import DGA, ETDA, SOC, letter_envelope, now
 from .test_delivery_flow import PDF
 
 SYSTEM = "system:esaraban"
-ANNEX = "บัญชีรายชื่อผู้เข้าร่วมประชุม ๒๕ คน".encode()
+ANNEX = "%PDF-1.7\n% บัญชีรายชื่อผู้เข้าร่วมประชุม ๒๕ คน\n%%EOF\n".encode()
 FILES = {"doc-1": PDF, "doc-2": ANNEX}
 
 

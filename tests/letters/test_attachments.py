@@ -17,11 +17,7 @@ from letters.errors import AttachmentInvalid, AttachmentTooLarge, LetterNotEdita
 from letters.models import Attachment, AttachmentRole, LetterStatus
 from letters.services.attachments import attachment_add
 from letters.services.letters import (
-    LetterFields,
-    LetterParts,
-    RecipientInput,
     letter_allocate_number,
-    letter_create_draft,
 )
 
 MIB = 1024 * 1024
@@ -82,26 +78,8 @@ def sha256_of_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-@pytest.fixture
-def media(settings, tmp_path: Path) -> Path:
-    root = tmp_path / "media"
-    root.mkdir()
-    settings.MEDIA_ROOT = root
-    return root
-
-
 def stored_files(media: Path) -> list[Path]:
     return sorted(path for path in media.rglob("*") if path.is_file())
-
-
-@pytest.fixture
-def draft(etda, soc, alice):
-    return letter_create_draft(
-        agency=etda,
-        actor=alice,
-        values=LetterFields(subject="ขอส่งรายชื่อผู้เข้าร่วมการประชุม"),
-        parts=LetterParts(recipients=[RecipientInput(agency=soc)]),
-    )
 
 
 def attach(letter, actor, *, stream=None, name=COVER_NAME, role=AttachmentRole.MAIN, **kwargs):
@@ -249,7 +227,13 @@ def test_an_oversize_stream_is_refused_and_leaves_no_file_and_no_row(media, sett
     stream = PseudoRandomStream(1 * MIB)
 
     with pytest.raises(AttachmentTooLarge) as raised:
-        attach(draft, alice, stream=stream, name="ไฟล์ใหญ่เกินกำหนด.pdf")
+        attach(
+            draft,
+            alice,
+            stream=stream,
+            name="ไฟล์ใหญ่เกินกำหนด.bin",
+            media_type="application/octet-stream",
+        )
 
     assert raised.value.code == "letters.attachment_too_large"
     assert raised.value.details == {"max_bytes": 100 * 1024}
