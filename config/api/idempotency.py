@@ -191,8 +191,14 @@ def idempotency_begin(
     raise IdempotencyInProgress(details={"retry_after": 1})
 
 
-def idempotency_complete(*, claim: Claim, response: HttpResponseBase) -> None:
-    """Store the answer of the claimed request, or release the key when it failed (5xx)."""
+def idempotency_complete(
+    *, claim: Claim, response: HttpResponseBase, stored_body: bytes | None = None
+) -> None:
+    """Store the answer of the claimed request, or release the key when it failed (5xx).
+
+    ``stored_body`` replaces the body kept for replays: an answer that shows a secret once
+    (a webhook's signing secret) is stored without it, so the secret never rests in clear here.
+    """
     if response.status_code >= 500 or response.streaming or not isinstance(response, HttpResponse):
         idempotency_release(claim=claim)
         return
@@ -205,7 +211,7 @@ def idempotency_complete(*, claim: Claim, response: HttpResponseBase) -> None:
         response_status=response.status_code,
         response_content_type=response.get("Content-Type", ""),
         response_headers=headers,
-        response_body=response.content,
+        response_body=response.content if stored_body is None else stored_body,
         completed_at=timezone.now(),
     )
     response[REPLAYED_HEADER] = "false"
