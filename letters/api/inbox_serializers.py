@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agencies.models import Agency
+from config.api.fields import IsoDateField
 from config.api.links import absolute_url
 from exchange.models import Delivery, InboundEnvelope
 from letters.models import (
@@ -63,8 +64,8 @@ class InboxQuerySerializer(serializers.Serializer[Any]):
     urgency = CodeListField(choices=tuple(Urgency.values), required=False)
     secrecy = CodeListField(choices=tuple(Secrecy.values), required=False)
     sender = serializers.SlugField(max_length=50, required=False)
-    received_from = serializers.DateField(required=False)
-    received_to = serializers.DateField(required=False)
+    received_from = IsoDateField(required=False)
+    received_to = IsoDateField(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start, end = attrs.get("received_from"), attrs.get("received_to")

@@ -24,6 +24,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.api.fields import IsoDateField
 from config.api.pagination import KeysetCursorPagination
 from config.api.permissions import ActsForAgency
 from config.api.views import HubGenericAPIView
@@ -59,8 +60,8 @@ class RegisterQuerySerializer(serializers.Serializer[Any]):
     def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         # "from" is a Python keyword, so the fields are named here rather than as attributes.
         return {
-            "from": serializers.DateField(),
-            "to": serializers.DateField(),
+            "from": IsoDateField(),
+            "to": IsoDateField(),
             "series": serializers.ChoiceField(choices=RegisterSeries.choices, required=False),
         }
 
