@@ -64,6 +64,10 @@ class StoredResponse(Response):
 
     @property
     def rendered_content(self) -> bytes:  # type: ignore[override]  # DRF renders bytes too
+        # DRF's own rendered_content is what sets Content-Type; skipping it would leave
+        # Django's default (text/html) on every replay.
+        if self.content_type:
+            self["Content-Type"] = self.content_type
         return self.stored_body
 
 

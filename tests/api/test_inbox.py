@@ -363,6 +363,7 @@ def test_an_idempotency_key_replays_the_first_answer(soc_system, arrived, alice_
 
     assert (first["Idempotent-Replayed"], replay["Idempotent-Replayed"]) == ("false", "true")
     assert replay.content == first.content
+    assert replay["Content-Type"] == first["Content-Type"] == "application/json"
     assert RegisterEntry.objects.filter(letter=copy).count() == 1
     assert IdempotencyRecord.objects.filter(key=key["HTTP_IDEMPOTENCY_KEY"]).count() == 1
     # The same key for another letter is another request: refused, that letter untouched.
