@@ -22,7 +22,7 @@ from exchange.services.outbox import delivery_attempt
 from exchange.services.sending import letter_send
 from letters.models import Letter
 from tests.exchange.conftest import hosted, pki  # noqa: F401  (fixtures, used by name)
-from tests.exchange.test_delivery_flow import PDF, draft_to  # noqa: F401  (PDF: for tests)
+from tests.exchange.test_delivery_flow import draft_to
 
 
 @pytest.fixture(autouse=True)

@@ -22,8 +22,9 @@ from exchange.envelope import MessageType
 from exchange.models import Delivery, DeliveryStatus, InboundEnvelope
 from letters.models import Direction, Letter, LetterStatus, RegisterEntry, RegisterKind
 from letters.selectors import inbox_letters
+from tests.exchange.test_delivery_flow import PDF
 
-from .conftest import PDF, arrive, deliver_queued
+from .conftest import arrive, deliver_queued
 
 SUBJECT = "ขอเชิญประชุมคณะกรรมการพัฒนารัฐบาลดิจิทัล ครั้งที่ ๑/๒๕๗๐"
 REASON = "ไม่ใช่เรื่องในอำนาจหน้าที่ของสำนักเลขาธิการคณะรัฐมนตรี"

@@ -16,9 +16,7 @@ from exchange.envelope import MessageType
 from exchange.models import Delivery, DeliveryStatus
 from exchange.services.outbox import delivery_attempt
 from exchange.services.sending import letter_send
-from tests.exchange.test_delivery_flow import _receipt_from_socs_own_system
-
-from .conftest import PDF, draft_to
+from tests.exchange.test_delivery_flow import PDF, _receipt_from_socs_own_system, draft_to
 
 
 @pytest.fixture

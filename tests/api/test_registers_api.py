@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -44,9 +45,10 @@ def paper(agency, actor, *, day: int, hour: int = 9, series=RegisterSeries.NORMA
     ).entry
 
 
-def rows_of(response) -> list[dict]:
+def rows_of(response) -> list[dict[str, Any]]:
     assert response.status_code == 200, response.content
-    return response.json()["results"]
+    rows: list[dict[str, Any]] = response.json()["results"]
+    return rows
 
 
 def test_the_receive_register_lists_what_soc_registered_through_the_api(

@@ -5,6 +5,7 @@ system never sees or touches SOC's subscriptions or events."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 
@@ -26,10 +27,11 @@ def subscribe(client, url, events=(RECEIVED,), **headers):
 
 
 @pytest.fixture
-def soc_hook(soc_system, soc, receiver) -> dict:  # noqa: F811
+def soc_hook(soc_system, soc, receiver) -> dict[str, Any]:  # noqa: F811
     response = subscribe(soc_system, f"{receiver.url}/soc", events=[RECEIVED, "letter.withdrawn"])
     assert response.status_code == 201, response.json()
-    return response.json()
+    hook: dict[str, Any] = response.json()
+    return hook
 
 
 def test_soc_subscribes_and_sees_the_secret_once(soc_system, soc_key, soc, receiver):  # noqa: F811
