@@ -83,6 +83,8 @@ def test_a_replayed_subscribe_makes_nothing_and_never_stored_the_secret(
         ("ftp://esaraban.soc.go.th/hooks", "webhook.url_not_https"),
         ("https://ผู้ใช้:รหัส@esaraban.soc.go.th/hooks", "webhook.url_has_credentials"),
         ("https://esaraban.soc.go.th/hooks#ส่วน", "webhook.url_invalid"),
+        ("https://[esaraban.soc.go.th/hooks", "webhook.url_invalid"),
+        ("https://esaraban.soc.go.th:99999/hooks", "webhook.url_invalid"),
     ],
 )
 def test_unusable_urls_are_refused_with_a_code(soc_system, soc, url, code):
