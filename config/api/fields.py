@@ -19,11 +19,19 @@ class IsoDateField(serializers.DateField):
     would silently become the Common Era year 2569 and match nothing; refuse it instead.
     """
 
+    # Bangkok midnights of these days, and of the day after, still convert to UTC (0001-01-01
+    # and 9999-12-31 overflow Python's datetime on the way to a query).
+    earliest = datetime.date(1900, 1, 1)
+    latest = datetime.date(9999, 12, 30)
     default_error_messages = {
-        "invalid": _("Use an ISO 8601 date in the Common Era with Arabic digits: 2026-01-31.")
+        "invalid": _("Use an ISO 8601 date in the Common Era with Arabic digits: 2026-01-31."),
+        "out_of_range": _("Use a date from 1900-01-01 to 9999-12-30."),
     }
 
     def to_internal_value(self, value: Any) -> datetime.date:
         if not isinstance(value, str) or not _ISO_DATE.match(value):
             self.fail("invalid")
-        return super().to_internal_value(value)
+        day = super().to_internal_value(value)
+        if not self.earliest <= day <= self.latest:
+            self.fail("out_of_range")
+        return day

@@ -161,6 +161,7 @@ def test_the_inbox_filters_by_urgency_status_sender_and_day(
         ("urgency=005", "urgency"),
         ("status=draft", "status"),
         ("received_from=๒๕๖๙-๐๑-๐๑", "received_from"),
+        ("received_to=9999-12-31", "received_to"),
         ("received_from=2026-02-02&received_to=2026-02-01", "received_to"),
     ],
 )

@@ -178,6 +178,8 @@ def test_a_csv_request_still_gets_its_errors_as_json(etda_system, etda):
         ("from=2026-11-01", "to"),
         ("from=2026-11-30&to=2026-11-01", "to"),
         ("from=๒๕๖๙-๑๑-๐๑&to=2026-11-30", "from"),
+        ("from=0001-01-01&to=2026-11-30", "from"),
+        ("from=2026-11-01&to=9999-12-31", "to"),
         (f"{NOVEMBER}&series=secretive", "series"),
     ],
 )
