@@ -50,3 +50,11 @@ class NotTheSigner(AccessDenied):
 class SubmittedTwice(Conflict):
     code = "exchange.submitted_twice"
     default_message = _("This letter was already submitted to this recipient under another id.")
+
+
+class NotPullMode(Conflict):
+    code = "exchange.not_pull_mode"
+    default_message = _(
+        "This agency does not fetch its letters from a pull queue: the hub delivers them "
+        "to its inbox (or pushes them to its endpoint)."
+    )

@@ -1,15 +1,18 @@
-"""Reads of the outbox, scoped to the sending agency."""
+"""Reads of the outbox, the pull queue and what arrived, each scoped to one agency."""
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from agencies.models import Agency, DeliveryMode
 from letters.models import Letter
 
-from .models import Delivery, DeliveryStatus
+from .envelope.types import MessageType
+from .models import Delivery, DeliveryStatus, InboundEnvelope
 
 # States in which nothing more will happen without a person (or a redrive).
 FINAL_STATUSES = frozenset(
@@ -57,4 +60,39 @@ def letter_sending_progress(*, letter: Letter) -> SendingProgress:
         done=sum(n for status, n in counts.items() if status in FINAL_STATUSES),
         failed=sum(n for status, n in counts.items() if status in FAILURE_STATUSES),
         by_status=dict(counts),
+    )
+
+
+def inbound_envelope_of_letter(*, letter: Letter) -> InboundEnvelope | None:
+    """Return the envelope an incoming letter arrived in (bytes and verification evidence).
+
+    None for a copy that did not come through the exchange (none does today, but a letter
+    typed in from paper would not have one).
+    """
+    return InboundEnvelope.objects.filter(letter=letter, recipient=letter.agency).first()
+
+
+def acknowledgements_of_letter(*, letter: Letter) -> QuerySet[Delivery]:
+    """Return what the letter's holder sent back about it (registration, rejection, …), oldest
+    first: the signed notices on their way to the sender, with their delivery state."""
+    return (
+        Delivery.objects.filter(letter=letter, sender=letter.agency)
+        .exclude(message_type=MessageType.LETTER.value)
+        .order_by("created_at", "id")
+    )
+
+
+def pull_item(*, agency: Agency, message_id: uuid.UUID | str) -> Delivery | None:
+    """Return an item of a pull-mode agency's queue by message id (fetched or not, acknowledged
+    or not); another agency's item, or any item for an agency not in pull mode, is not found."""
+    if agency.delivery_mode != DeliveryMode.PULL:
+        return None
+    try:
+        wanted = uuid.UUID(str(message_id))
+    except ValueError:
+        return None
+    return (
+        Delivery.objects.filter(recipient=agency, message_id=wanted)
+        .select_related("sender", "recipient", "letter")
+        .first()
     )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from agencies.models import Agency
 
 from .models import (
+    Attachment,
     Direction,
     Letter,
     RegisterCancellation,
@@ -83,6 +84,38 @@ def _bangkok_midnight(day: datetime.date) -> datetime.datetime:
 def letter_of_agency(*, agency: Agency, letter_id: int) -> Letter | None:
     """Return one of the agency's letters; another agency's letter is simply not found."""
     return Letter.objects.filter(agency=agency, pk=letter_id).first()
+
+
+def inbox_letter(*, agency: Agency, letter_id: int) -> Letter | None:
+    """Return one of the agency's incoming letters with its parts; another agency's letter
+    (or one of its own outgoing ones) is simply not found."""
+    return (
+        Letter.objects.filter(agency=agency, direction=Direction.INCOMING, pk=letter_id)
+        .select_related("agency", "sender_agency")
+        .prefetch_related("recipients__agency", "references", "attachments")
+        .first()
+    )
+
+
+def inbox_attachment(*, agency: Agency, letter_id: int, attachment_id: int) -> Attachment | None:
+    """Return a file of one of the agency's incoming letters, or None."""
+    return (
+        Attachment.objects.filter(
+            pk=attachment_id,
+            letter_id=letter_id,
+            letter__agency=agency,
+            letter__direction=Direction.INCOMING,
+        )
+        .select_related("letter__agency")
+        .first()
+    )
+
+
+def receive_entry_of_letter(*, letter: Letter) -> RegisterEntry | None:
+    """Return the receive register line that numbered an incoming letter (its original)."""
+    return RegisterEntry.objects.filter(
+        letter=letter, register=RegisterKind.RECEIVE, revision=0
+    ).first()
 
 
 def register_lines(

@@ -68,6 +68,10 @@ class StoredResponse(Response):
 
     @property
     def rendered_content(self) -> bytes:  # type: ignore[override]  # DRF renders bytes too
+        # DRF's own rendered_content is what sets Content-Type; skipping it would leave
+        # Django's default (text/html) on every replay.
+        if self.content_type:
+            self["Content-Type"] = self.content_type
         return self.stored_body
 
 
@@ -195,8 +199,14 @@ def idempotency_begin(
     raise IdempotencyInProgress(details={"retry_after": 1})
 
 
-def idempotency_complete(*, claim: Claim, response: HttpResponseBase) -> None:
-    """Store the answer of the claimed request, or release the key when it failed (5xx)."""
+def idempotency_complete(
+    *, claim: Claim, response: HttpResponseBase, stored_body: bytes | None = None
+) -> None:
+    """Store the answer of the claimed request, or release the key when it failed (5xx).
+
+    ``stored_body`` replaces the body kept for replays: an answer that shows a secret once
+    (a webhook's signing secret) is stored without it, so the secret never rests in clear here.
+    """
     if response.status_code >= 500 or response.streaming or not isinstance(response, HttpResponse):
         idempotency_release(claim=claim)
         return
@@ -209,7 +219,7 @@ def idempotency_complete(*, claim: Claim, response: HttpResponseBase) -> None:
         response_status=response.status_code,
         response_content_type=response.get("Content-Type", ""),
         response_headers=headers,
-        response_body=response.content,
+        response_body=response.content if stored_body is None else stored_body,
         completed_at=timezone.now(),
     )
     response[REPLAYED_HEADER] = "false"

@@ -100,6 +100,8 @@ class HubAutoSchema(AutoSchema):
         if self.method == "GET" and self._is_list_view():
             # An invalid cursor; an invalid page size.
             statuses += [400, 404]
+        # A view that validates its query string says so: 400 on GET too.
+        statuses += getattr(self.view, "extra_error_statuses", ())
         return sorted(set(statuses))
 
     def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
@@ -107,6 +109,11 @@ class HubAutoSchema(AutoSchema):
         if operation is None:
             return None
         responses = operation.setdefault("responses", {})
+        links = getattr(self.view, "openapi_links", {}).get(self.method, {})
+        success = next((code for code in sorted(responses) if code.startswith("2")), None)
+        if links and success is not None:
+            # OpenAPI Link objects: how one answer's ids feed the next call (stateful testing).
+            responses[success]["links"] = links
         for status in self._error_statuses():
             responses.setdefault(
                 str(status),

@@ -42,6 +42,8 @@ class HubAPIView(APIView):
 
     # Methods whose Idempotency-Key is honoured. PUT and DELETE are idempotent by meaning.
     idempotent_methods: frozenset[str] = frozenset({"POST"})
+    # Top-level response fields shown once and never stored for replays (they replay as null).
+    idempotency_redacted_fields: tuple[str, ...] = ()
     _idempotency_claim: Claim | None = None
 
     @property
@@ -83,8 +85,26 @@ class HubAPIView(APIView):
         response = super().finalize_response(request, response, *args, **kwargs)
         claim, self._idempotency_claim = self._idempotency_claim, None
         if claim is not None:
-            idempotency_complete(claim=claim, response=response)
+            idempotency_complete(
+                claim=claim, response=response, stored_body=self._redacted_body(response)
+            )
         return response
+
+    def _redacted_body(self, response: Response) -> bytes | None:
+        if not self.idempotency_redacted_fields or not isinstance(response, Response):
+            return None
+        data = response.data
+        if not isinstance(data, dict):
+            return None
+        redacted = {
+            name: None if name in self.idempotency_redacted_fields else value
+            for name, value in data.items()
+        }
+        renderer = response.accepted_renderer
+        body = renderer.render(
+            redacted, response.accepted_media_type, getattr(response, "renderer_context", {})
+        )
+        return body.encode("utf-8") if isinstance(body, str) else body
 
 
 class HubGenericAPIView(HubAPIView, generics.GenericAPIView[_M]):

@@ -240,6 +240,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "status": name each choice set after its model, not a hash.
+    "ENUM_NAME_OVERRIDES": {
+        "LetterStatusEnum": "letters.models.LetterStatus",
+        "DeliveryStatusEnum": "exchange.models.DeliveryStatus",
+        "WebhookDeliveryStatusEnum": "exchange.webhooks.models.WebhookDeliveryStatus",
+        "WebhookEventEnum": "exchange.webhooks.models.WebhookEvent",
+    },
 }
 
 

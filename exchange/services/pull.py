@@ -11,12 +11,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from agencies.models import Agency
+from agencies.models import Agency, DeliveryMode
 from audit.services import Actor, audit_record
 from config.errors import HubError
 from exchange.directory import DatabaseDirectory
 from exchange.envelope import ACKNOWLEDGEMENT_TYPES, MessageType, envelope_verify
-from exchange.errors import UnknownAcknowledgedMessage
+from exchange.errors import NotPullMode, UnknownAcknowledgedMessage
 from exchange.models import Delivery, DeliveryStatus
 from exchange.policy import verification_policy
 
@@ -74,7 +74,13 @@ def pull_park(delivery: Delivery) -> str:
 
 
 def pull_fetch(*, agency: Agency, limit: int = 10, actor: Actor) -> list[Delivery]:
-    """Lease the agency's next items, oldest first; a repeat call skips what is leased."""
+    """Lease the agency's next items, oldest first; a repeat call skips what is leased.
+
+    Only for a pull-mode agency: anyone else's queued deliveries belong to the outbox, and
+    leasing them here would hold back their in-process or pushed delivery.
+    """
+    if agency.delivery_mode != DeliveryMode.PULL:
+        raise NotPullMode(details={"delivery_mode": agency.delivery_mode})
     now = timezone.now()
     waiting = Q(status=DeliveryStatus.QUEUED) | Q(
         status=DeliveryStatus.SENDING, lease_expires_at__lte=now
@@ -105,6 +111,9 @@ def pull_acknowledge(*, agency: Agency, message_id: str, receipt: bytes, actor: 
     For an item relayed from a peer hub the receipt goes on to the sender, in the same
     transaction as the dequeue: acknowledged here means on its way back there.
     """
+    if agency.delivery_mode != DeliveryMode.PULL:
+        # The outbox delivers this agency's items itself; a receipt here would cut it short.
+        raise NotPullMode(details={"delivery_mode": agency.delivery_mode})
     delivery = (
         Delivery.objects.select_related("sender", "recipient", "letter")
         .filter(recipient=agency, message_id=message_id)

@@ -93,7 +93,12 @@ def webhook_secret(subscription: WebhookSubscription) -> str:
 
 def _validated_url(url: str) -> str:
     url = url.strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (reading it checks it: a port past 65535 raises)
+    except ValueError as exc:
+        # An unclosed IPv6 bracket, a port out of range: not a usable URL (and not a crash).
+        raise WebhookUrlInvalid(details={"url": url}) from exc
     if parts.scheme != "https" and not (settings.HUB_WEBHOOK_ALLOW_HTTP and parts.scheme == "http"):
         raise WebhookUrlNotHttps(details={"scheme": parts.scheme})
     # Credentials in a URL end up in logs and in the admin; the signature authenticates us.

@@ -7,3 +7,34 @@ urlpatterns = [
     path("codes/secrecy", views.SecrecyCodesView.as_view(), name="api-codes-secrecy"),
     path("codes/media-types", views.MediaTypeCodesView.as_view(), name="api-codes-media-types"),
 ]
+
+# --- Incoming side: inbox and registers (letters/api/inbox.py, letters/api/registers.py) ---
+from . import inbox, registers  # noqa: E402  (kept beside its block to ease merging)
+
+urlpatterns += [
+    path("inbox", inbox.InboxListView.as_view(), name="api-inbox-list"),
+    path("inbox/<int:letter_id>", inbox.InboxLetterView.as_view(), name="api-inbox-detail"),
+    path(
+        "inbox/<int:letter_id>/envelope",
+        inbox.InboxEnvelopeView.as_view(),
+        name="api-inbox-envelope",
+    ),
+    path(
+        "inbox/<int:letter_id>/attachments/<int:attachment_id>",
+        inbox.InboxAttachmentView.as_view(),
+        name="api-inbox-attachment",
+    ),
+    path(
+        "inbox/<int:letter_id>/register",
+        inbox.InboxRegisterView.as_view(),
+        name="api-inbox-register",
+    ),
+    path("inbox/<int:letter_id>/reject", inbox.InboxRejectView.as_view(), name="api-inbox-reject"),
+    path(
+        "inbox/<int:letter_id>/wrong-recipient",
+        inbox.InboxWrongRecipientView.as_view(),
+        name="api-inbox-wrong-recipient",
+    ),
+    path("registers/<str:register>", registers.RegisterView.as_view(), name="api-register"),
+]
+# --- end of the incoming side ---

@@ -7,12 +7,12 @@ from dataclasses import asdict, dataclass
 from typing import IO
 
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 
 from agencies.models import Agency
 from audit.services import Actor, audit_record
 from letters.errors import AttachmentInvalid, LetterInvalid
-from letters.models import Attachment, AttachmentRole, Direction, Letter, LetterStatus
+from letters.models import Attachment, AttachmentRole, Direction, Letter, LetterStatus, Secrecy
 
 from .attachments import attachment_store
 from .letters import LetterFields, LetterParts, replace_parts
@@ -133,3 +133,21 @@ def _file(
         },
     )
     return letter
+
+
+def secret_letter_read_record(*, letter: Letter, actor: Actor, part: str) -> None:
+    """Audit a read of a secret letter's content (ลับ, ลับมาก): its details, envelope or a file.
+
+    Every view and download of a secret letter is logged (ระเบียบว่าด้วยการรักษาความลับของ
+    ทางราชการ), whoever reads it; reads of other letters are not audited one by one.
+    """
+    if letter.secrecy == Secrecy.NONE:
+        return
+    with transaction.atomic(durable=True):
+        audit_record(
+            action="letters.letter.secret_read",
+            actor=actor,
+            agency=letter.agency,
+            target=letter,
+            after={"part": part, "secrecy": letter.secrecy},
+        )

@@ -7,14 +7,22 @@ test: the same request with ``soc_system`` must answer 404 where ``etda_system``
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from rest_framework.test import APIClient
 
 from agencies.models import Agency
 from agencies.services import CreatedApiKey, apikey_create
+from exchange.models import Delivery, DeliveryStatus, InboundEnvelope
+from exchange.services.outbox import delivery_attempt
+from exchange.services.sending import letter_send
+from letters.models import Letter
+from tests.exchange.conftest import hosted, pki  # noqa: F401  (fixtures, used by name)
+from tests.exchange.test_delivery_flow import draft_to
 
 
 @pytest.fixture(autouse=True)
@@ -69,3 +77,37 @@ def soc_system(soc_key: CreatedApiKey) -> APIClient:
 @pytest.fixture
 def anonymous() -> APIClient:
     return APIClient()
+
+
+# --- Letters that arrive: ETDA sends to SOC, both hosted here, through the real delivery flow
+# (letter_send, then the Celery task body delivery_attempt called directly). The PKI and
+# `hosted` fixtures are the exchange tests' own, imported so that tests here can name them.
+
+
+def arrive(etda: Agency, soc: Agency, sender: User, **fields: Any) -> tuple[Delivery, Letter]:
+    """ETDA's clerk sends a letter to SOC and it is delivered: return ETDA's delivery and
+    SOC's own copy in its inbox."""
+    [delivery] = letter_send(letter=draft_to(etda, soc, sender, **fields), actor=sender)
+    assert delivery_attempt(delivery_id=delivery.pk) == "delivered"
+    inbound = InboundEnvelope.objects.get(message_id=delivery.message_id)
+    assert inbound.letter is not None
+    return delivery, inbound.letter
+
+
+def deliver_queued() -> list[str]:
+    """Run the outbox once over everything queued (acknowledgements on their way back)."""
+    queued = Delivery.objects.filter(status=DeliveryStatus.QUEUED).values_list("pk", flat=True)
+    return [delivery_attempt(delivery_id=pk) for pk in queued]
+
+
+@pytest.fixture
+def alice_sends(request: pytest.FixtureRequest, alice: User) -> User:
+    """Alice, ETDA's clerk, once both agencies' signing keys are installed (``hosted``)."""
+    request.getfixturevalue("hosted")
+    return alice
+
+
+@pytest.fixture
+def arrived(alice_sends: User, etda: Agency, soc: Agency) -> tuple[Delivery, Letter]:
+    """One ด่วนที่สุด letter from ETDA, delivered into SOC's inbox."""
+    return arrive(etda, soc, alice_sends)
