@@ -69,6 +69,7 @@ class HubCursorPagination(CursorPagination):
                 }
         return parameters
 
+
 class KeysetCursorPagination(HubCursorPagination):
     """Cursor pagination over every field of ``cursor_ordering``, not just the first.
 
