@@ -166,6 +166,8 @@ HUB_WEBHOOK_TTL_SECONDS = env_int("HUB_WEBHOOK_TTL_SECONDS", 3 * 24 * 3600)
 # Plain http:// webhook URLs would carry letter metadata in clear; dev and test allow them for
 # local receivers, production refuses them unless this is set.
 HUB_WEBHOOK_ALLOW_HTTP = env_bool("HUB_WEBHOOK_ALLOW_HTTP", False)
+# Webhook receivers on private or loopback addresses (127.0.0.1 in development and tests).
+HUB_WEBHOOK_ALLOW_PRIVATE = env_bool("HUB_WEBHOOK_ALLOW_PRIVATE", False)
 # Agencies whose envelopes the inbound endpoint accepts; empty: every agency hosted here.
 HUB_SERVED_AGENCIES = env_list("HUB_SERVED_AGENCIES", [])
 # Bearer token Prometheus presents at /metrics (empty: only signed-in hub roles may read it).

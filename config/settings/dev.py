@@ -14,3 +14,5 @@ HUB_KEY_ENCRYPTION_KEY = env_str(
 )
 # Local webhook receivers (a script on 127.0.0.1) speak plain HTTP.
 HUB_WEBHOOK_ALLOW_HTTP = env_bool("HUB_WEBHOOK_ALLOW_HTTP", True)
+# Webhook receivers on private or loopback addresses (127.0.0.1 in development and tests).
+HUB_WEBHOOK_ALLOW_PRIVATE = env_bool("HUB_WEBHOOK_ALLOW_PRIVATE", True)

@@ -22,6 +22,8 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", required=True))
 HUB_KEY_ENCRYPTION_KEY = env_str("HUB_KEY_ENCRYPTION_KEY", required=True)
 # Webhooks carry letter metadata: https:// only, unless an operator decides otherwise.
 HUB_WEBHOOK_ALLOW_HTTP = env_bool("HUB_WEBHOOK_ALLOW_HTTP", False)
+# Webhook receivers on private or loopback addresses (127.0.0.1 in development and tests).
+HUB_WEBHOOK_ALLOW_PRIVATE = env_bool("HUB_WEBHOOK_ALLOW_PRIVATE", False)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

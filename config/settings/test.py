@@ -30,5 +30,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 VAR_DIR = TEST_VAR_DIR
 # Local webhook receivers (a script on 127.0.0.1) speak plain HTTP.
 HUB_WEBHOOK_ALLOW_HTTP = env_bool("HUB_WEBHOOK_ALLOW_HTTP", True)
+# Webhook receivers on private or loopback addresses (127.0.0.1 in development and tests).
+HUB_WEBHOOK_ALLOW_PRIVATE = env_bool("HUB_WEBHOOK_ALLOW_PRIVATE", True)
 # Rate-limit counters of a test run never mix with those of a `make run` on the same Redis.
 CACHES["default"]["KEY_PREFIX"] = "hub-test"  # noqa: F405

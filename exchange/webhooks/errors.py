@@ -15,6 +15,14 @@ class WebhookUrlNotHttps(InvalidInput):
     default_message = _("The webhook URL must start with https://.")
 
 
+class WebhookUrlNotPublic(InvalidInput):
+    code = "webhook.url_not_public"
+    default_message = _(
+        "The webhook URL must reach a public internet address, not a private, loopback or "
+        "reserved one."
+    )
+
+
 class WebhookUrlHasCredentials(InvalidInput):
     code = "webhook.url_has_credentials"
     default_message = _(

@@ -32,6 +32,7 @@ from agencies.models import Agency
 from agencies.pki.keystore import SealedDataUnreadable, encrypted_under, seal, unseal
 from audit.services import Actor, actor_label_for, audit_record
 
+from .addresses import public_address_check
 from .errors import (
     WebhookEventsInvalid,
     WebhookNotRedrivable,
@@ -39,6 +40,7 @@ from .errors import (
     WebhookUrlHasCredentials,
     WebhookUrlInvalid,
     WebhookUrlNotHttps,
+    WebhookUrlNotPublic,
 )
 from .models import (
     WebhookAttempt,
@@ -110,6 +112,7 @@ def _validated_url(url: str) -> str:
         raise WebhookUrlInvalid(details={"url": url}) from exc
     if parts.fragment:
         raise WebhookUrlInvalid(details={"url": url, "reason": "fragment"})
+    public_address_check(url)
     return url
 
 
@@ -270,6 +273,10 @@ class _Outcome:
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> _Outcome:
     timeout = httpx.Timeout(READ_TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS)
+    try:
+        public_address_check(url)  # again: where a name points can change after subscribing
+    except WebhookUrlNotPublic as error:
+        return _Outcome(error_code=error.code, excerpt=str(error.details))
     try:
         # No redirects: a 3xx could hand the event (and its signature) to a URL nobody chose.
         with httpx.stream(

@@ -591,3 +591,32 @@ def test_a_worker_posts_the_events_after_commit(hosted_committed, etda, soc, rec
     assert receiver.at("/soc")[0].document["data"]["subject"] == SUBJECT
     assert statuses(receiver) == ["delivered"]
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"delivered"}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1/hooks",
+        "https://localhost:8443/hooks",
+        "https://10.1.2.3/hooks",
+        "https://192.168.1.10/hooks",
+        "https://169.254.169.254/latest/meta-data",  # cloud metadata
+        "https://[::1]/hooks",
+        "https://[fd00::1]/hooks",
+        "https://0.0.0.0/hooks",
+    ],
+)
+def test_a_subscription_to_the_hubs_own_network_is_refused(etda, settings, url):
+    from exchange.webhooks.errors import WebhookUrlNotPublic
+
+    settings.HUB_WEBHOOK_ALLOW_PRIVATE = False
+    with pytest.raises(WebhookUrlNotPublic):
+        webhook_subscribe(agency=etda, url=url, events=["letter.received"], actor="system:test")
+
+
+def test_a_public_address_is_accepted_when_private_ones_are_refused(etda, settings):
+    settings.HUB_WEBHOOK_ALLOW_PRIVATE = False
+    created = webhook_subscribe(
+        agency=etda, url="https://8.8.8.8/hooks", events=["letter.received"], actor="system:test"
+    )
+    assert created.subscription.url == "https://8.8.8.8/hooks"
