@@ -249,7 +249,13 @@ def test_an_oversize_stream_is_refused_and_leaves_no_file_and_no_row(media, sett
     stream = PseudoRandomStream(1 * MIB)
 
     with pytest.raises(AttachmentTooLarge) as raised:
-        attach(draft, alice, stream=stream, name="ไฟล์ใหญ่เกินกำหนด.pdf")
+        attach(
+            draft,
+            alice,
+            stream=stream,
+            name="ไฟล์ใหญ่เกินกำหนด.bin",
+            media_type="application/octet-stream",
+        )
 
     assert raised.value.code == "letters.attachment_too_large"
     assert raised.value.details == {"max_bytes": 100 * 1024}
