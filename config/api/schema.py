@@ -106,6 +106,13 @@ class HubAutoSchema(AutoSchema):
         if operation is None:
             return None
         responses = operation.setdefault("responses", {})
+        # OpenAPI links (what a client may call next with a value of this answer), declared by
+        # the view as ``openapi_links = {"POST": {201: {"name": {link object}}}}``; drf-spectacular
+        # has no decorator for them. Schemathesis follows them in its stateful tests.
+        declared: dict[str, dict[int, dict[str, Any]]] = getattr(self.view, "openapi_links", {})
+        for status, links in declared.get(self.method, {}).items():
+            if str(status) in responses:
+                responses[str(status)]["links"] = links
         for status in self._error_statuses():
             responses.setdefault(
                 str(status),

@@ -231,6 +231,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Fields of the same name with different choices (a letter's status and a delivery's)
+    # need names of their own, or the generator invents hashed ones and warns.
+    "ENUM_NAME_OVERRIDES": {
+        "LetterStatusEnum": "letters.models.LetterStatus",
+        "DeliveryStatusEnum": "exchange.models.DeliveryStatus",
+        "RecipientRoleEnum": "letters.models.RecipientRole",
+        "AttachmentRoleEnum": "letters.models.AttachmentRole",
+        "MessageTypeEnum": "exchange.models.MESSAGE_TYPE_CHOICES",
+        "AcknowledgementTypeEnum": "exchange.api.outgoing_serializers.ACKNOWLEDGEMENT_TYPE_VALUES",
+    },
 }
 
 
