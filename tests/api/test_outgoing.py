@@ -132,9 +132,7 @@ def test_etdas_system_creates_a_draft_from_json_metadata(etda_system, etda_key, 
     assert event.after["subject"] == SUBJECT
 
 
-def test_a_multipart_draft_keeps_its_pdf_and_enclosures_in_order(
-    etda_system, etda_key, soc, media
-):
+def test_a_multipart_draft_keeps_its_pdf_and_enclosures_in_order(etda_system, etda_key, soc, media):
     second = "สิ่งที่ส่งมาด้วย ๒ กำหนดการ.txt"
     response = create_multipart(
         etda_system,
@@ -181,9 +179,7 @@ def test_the_metadata_may_be_a_json_file_part(etda_system, soc, media):
 
 
 def test_a_file_sent_as_octet_stream_gets_the_type_its_name_says(etda_system, soc, media):
-    response = create_multipart(
-        etda_system, main=pdf_part(content_type="application/octet-stream")
-    )
+    response = create_multipart(etda_system, main=pdf_part(content_type="application/octet-stream"))
 
     assert response.status_code == 201, response.json()
     assert response.json()["attachments"][0]["media_type"] == "application/pdf"
@@ -396,9 +392,7 @@ def test_a_numbered_letter_can_no_longer_be_changed(etda_system, draft):
 
 
 def test_patch_takes_json_only(etda_system, draft):
-    response = etda_system.patch(
-        f"{LETTERS}/{draft.pk}", {"subject": "แก้ไข"}, format="multipart"
-    )
+    response = etda_system.patch(f"{LETTERS}/{draft.pk}", {"subject": "แก้ไข"}, format="multipart")
 
     assert response.status_code == 415
     assert response.json()["code"] == "api.unsupported_media_type"
@@ -486,9 +480,7 @@ def test_no_file_is_added_to_a_numbered_letter(etda_system, draft, media):
 def test_a_file_of_another_letter_is_not_found_under_this_one(etda_system, draft, soc):
     other = create_multipart(etda_system, main=pdf_part()).json()
 
-    response = etda_system.get(
-        f"{LETTERS}/{draft.pk}/attachments/{other['attachments'][0]['id']}"
-    )
+    response = etda_system.get(f"{LETTERS}/{draft.pk}/attachments/{other['attachments'][0]['id']}")
 
     assert response.status_code == 404
     assert response.json()["code"] == "api.not_found"

@@ -63,9 +63,7 @@ def multipart(data: bytes, files: dict[str, bytes] = FILES) -> dict[str, SimpleU
     return parts
 
 
-def test_etdas_system_submits_a_signed_letter_with_its_files(
-    etda_system, etda_key, etda, soc, pki
-):
+def test_etdas_system_submits_a_signed_letter_with_its_files(etda_system, etda_key, etda, soc, pki):
     data = signed(letter_envelope(sender=ETDA, recipient=SOC, manifest=manifest()), pki.etda)
 
     response = etda_system.post(ENVELOPES, multipart(data), format="multipart")
@@ -124,9 +122,7 @@ def test_other_bytes_under_a_message_id_already_queued_are_refused(etda_system, 
         envelope, letter=dataclasses.replace(envelope.letter, subject="เรื่องอื่นที่ไม่ใช่ฉบับเดิม")
     )
 
-    response = etda_system.post(
-        ENVELOPES, signed(other, pki.etda), content_type="application/xml"
-    )
+    response = etda_system.post(ENVELOPES, signed(other, pki.etda), content_type="application/xml")
 
     assert response.status_code == 409
     assert response.json()["code"] == "envelope.duplicate_message_id"

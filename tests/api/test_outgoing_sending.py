@@ -162,9 +162,7 @@ def test_without_the_agencys_key_on_the_hub_nothing_is_sent(etda_system, etda, s
 # -- Outbox ------------------------------------------------------------------------------------
 
 
-def test_the_outbox_lists_newest_first_with_each_recipients_status(
-    etda_system, soc_system, hosted
-):
+def test_the_outbox_lists_newest_first_with_each_recipients_status(etda_system, soc_system, hosted):
     sent = create(etda_system, subject="หนังสือฉบับแรก ที่ส่งแล้ว")
     etda_system.post(f"{LETTERS}/{sent['id']}/send")
     draft = create(etda_system, subject="ร่างหนังสือ ยังไม่ส่ง")
