@@ -40,9 +40,10 @@ LETTERS = "/api/v1/letters"
 
 @pytest.fixture
 def media(settings, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.MEDIA_ROOT.mkdir()
-    return settings.MEDIA_ROOT
+    root = tmp_path / "media"
+    root.mkdir()
+    settings.MEDIA_ROOT = root
+    return root
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ def bob(soc):
 
 
 @pytest.fixture
-def sent(etda_system, hosted) -> Delivery:
+def sent(etda_system, hosted):
     """ETDA's letter to SOC, sent through the API and not yet tried."""
     letter = etda_system.post("/api/v1/letters", letter_metadata(), format="json").json()
     [delivery] = etda_system.post(f"/api/v1/letters/{letter['id']}/send").json()["deliveries"]
@@ -47,7 +47,7 @@ def sent(etda_system, hosted) -> Delivery:
 
 
 @pytest.fixture
-def expired(sent) -> Delivery:
+def expired(sent):
     """The copy's time-to-live ran out before it could be handed over."""
     # As if it had been queued one time-to-live (4 h for ด่วนที่สุด) and a second ago.
     shift = sent.expires_at - sent.created_at + datetime.timedelta(seconds=1)
@@ -60,7 +60,7 @@ def expired(sent) -> Delivery:
 
 
 @pytest.fixture
-def rejected(sent, bob) -> Delivery:
+def rejected(sent, bob):
     """SOC's clerk rejected the copy (ปฏิเสธ) and the rejection reached ETDA."""
     deliver_pending()
     copy = Letter.objects.get(agency__key="soc", direction=Direction.INCOMING)
@@ -74,7 +74,7 @@ def rejected(sent, bob) -> Delivery:
 
 
 @pytest.fixture
-def registered(sent, bob) -> Delivery:
+def registered(sent, bob):
     deliver_pending()
     copy = Letter.objects.get(agency__key="soc", direction=Direction.INCOMING)
     incoming_letter_register(letter=copy, actor=bob)

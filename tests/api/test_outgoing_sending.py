@@ -48,13 +48,13 @@ def bob(soc):
     return make_user("bob", (soc, AgencyRole.CLERK))
 
 
-def create(client, **overrides) -> dict:
+def create(client, **overrides):
     response = client.post(LETTERS, letter_metadata(**overrides), format="json")
     assert response.status_code == 201, response.json()
     return response.json()
 
 
-def create_with_pdf(client) -> dict:
+def create_with_pdf(client):
     response = client.post(
         LETTERS,
         {
