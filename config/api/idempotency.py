@@ -61,6 +61,10 @@ class StoredResponse(Response):
     ) -> None:
         super().__init__(status=status, headers=headers, content_type=content_type or None)
         self.stored_body = body
+        if content_type:
+            # DRF sets Content-Type while rendering, which a stored body skips; without this
+            # the replay would go out as Django's default text/html.
+            self["Content-Type"] = content_type
 
     @property
     def rendered_content(self) -> bytes:  # type: ignore[override]  # DRF renders bytes too

@@ -43,7 +43,9 @@ _ERROR_DESCRIPTIONS = {
 
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     name=HEADER,
-    type=str,
+    # The same rule as idempotency.py's: a generated client (or Schemathesis) must not send a
+    # key the hub refuses as malformed.
+    type={"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7e]+$"},
     location=OpenApiParameter.HEADER,
     required=False,
     description="Any unique string of up to 255 printable ASCII characters (a UUID is best). "

@@ -117,6 +117,7 @@ def test_sending_twice_with_one_idempotency_key_sends_once_and_answers_the_same(
 
     assert first.status_code == again.status_code == 202
     assert again.content == first.content
+    assert again["Content-Type"] == first["Content-Type"] == "application/json"
     assert (first["Idempotent-Replayed"], again["Idempotent-Replayed"]) == ("false", "true")
     assert Delivery.objects.filter(message_type="letter").count() == 1
     assert AuditEvent.objects.filter(action="letters.letter.sent").count() == 1
