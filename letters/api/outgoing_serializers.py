@@ -249,6 +249,8 @@ class _NumberFields(serializers.ModelSerializer[Letter]):
 
 
 class OutgoingLetterSerializer(_NumberFields):
+    # Not an EmailField: most letters have no e-mail, and "" is no valid "format: email".
+    email = serializers.CharField(read_only=True, help_text="The contact e-mail, or empty.")
     recipients = RecipientSerializer(many=True, read_only=True)
     references = ReferenceSerializer(many=True, read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)

@@ -339,6 +339,14 @@ def test_etdas_system_reads_its_letter(etda_system, draft):
     ]
 
 
+def test_a_letter_without_an_email_answers_an_empty_string(etda_system, soc):
+    # Not a "format: email" field in the schema: "" would not conform to it.
+    response = create_json(etda_system, email="")
+
+    assert response.status_code == 201
+    assert response.json()["email"] == ""
+
+
 def test_a_letter_that_does_not_exist_is_404(etda_system, etda):
     response = etda_system.get(f"{LETTERS}/999999")
 
