@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from letters.errors import AttachmentContentMismatch, AttachmentTypeForbidden
+from letters.errors import AttachmentContentMismatch, AttachmentNotPdf, AttachmentTypeForbidden
 
 HEAD_BYTES = 16
 
@@ -65,4 +65,5 @@ def content_check(*, head: bytes, media_type: str, name: str) -> None:
     for declared in (media_type, EXTENSION_TYPES.get(PurePosixPath(name).suffix.lower(), "")):
         expected = EXPECTED_MAGIC.get(declared)
         if expected is not None and not head.startswith(expected):
-            raise AttachmentContentMismatch(details={"name": name, "declared": declared})
+            error = AttachmentNotPdf if declared == "application/pdf" else AttachmentContentMismatch
+            raise error(details={"name": name, "declared": declared})

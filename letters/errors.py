@@ -54,6 +54,16 @@ class AttachmentTooLarge(InvalidInput):
     default_message = _("The file is larger than the hub accepts.")
 
 
+class AttachmentNotPdf(AttachmentContentMismatch):
+    code = "letters.attachment_not_pdf"
+    default_message = _("The file is called a PDF but its content is not a PDF document.")
+
+
+class AttachmentTypeNotAllowed(InvalidInput):
+    code = "letters.attachment_type_not_allowed"
+    default_message = _("The hub does not accept files of this type.")
+
+
 class IdempotencyConflict(Conflict):
     code = "registers.idempotency_conflict"
     default_message = _("This request key was already used for a different entry.")

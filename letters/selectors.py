@@ -155,3 +155,21 @@ def register_lines(
         .order_by("series", "year", "number")
     )
     return printed
+
+
+def outgoing_letter_of_agency(*, agency: Agency, letter_id: int) -> Letter | None:
+    """Return one of the agency's outgoing letters (a draft or one it sent), with its parts.
+
+    Another agency's letter, and the agency's own incoming copies, are simply not found.
+    """
+    return (
+        Letter.objects.filter(agency=agency, direction=Direction.OUTGOING, pk=letter_id)
+        .select_related("agency")
+        .prefetch_related("recipients__agency", "references", "attachments")
+        .first()
+    )
+
+
+def attachment_of_letter(*, letter: Letter, attachment_id: int) -> Attachment | None:
+    """Return one file of a letter the caller already holds; another letter's is not found."""
+    return Attachment.objects.filter(letter=letter, pk=attachment_id).first()

@@ -43,7 +43,9 @@ _ERROR_DESCRIPTIONS = {
 
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     name=HEADER,
-    type=str,
+    # The same rule as idempotency.py's: a generated client (or Schemathesis) must not send a
+    # key the hub refuses as malformed.
+    type={"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7e]+$"},
     location=OpenApiParameter.HEADER,
     required=False,
     pattern=r"^[\x20-\x7e]{1,255}$",
@@ -109,11 +111,18 @@ class HubAutoSchema(AutoSchema):
         if operation is None:
             return None
         responses = operation.setdefault("responses", {})
-        links = getattr(self.view, "openapi_links", {}).get(self.method, {})
+        # OpenAPI Link objects (how one answer's values feed the next call; Schemathesis
+        # follows them in its stateful tests), declared by the view as ``openapi_links``:
+        # ``{method: {status: {name: link}}}``, or ``{method: {name: link}}`` for the
+        # operation's first success status. drf-spectacular has no decorator for them.
+        declared: dict[str, Any] = getattr(self.view, "openapi_links", {}).get(self.method, {})
         success = next((code for code in sorted(responses) if code.startswith("2")), None)
-        if links and success is not None:
-            # OpenAPI Link objects: how one answer's ids feed the next call (stateful testing).
-            responses[success]["links"] = links
+        for key, value in declared.items():
+            if isinstance(key, int):
+                if str(key) in responses:
+                    responses[str(key)].setdefault("links", {}).update(value)
+            elif success is not None:
+                responses[success].setdefault("links", {})[key] = value
         for status in self._error_statuses():
             responses.setdefault(
                 str(status),

@@ -147,6 +147,11 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Largest single attachment the hub accepts (bytes).
 HUB_MAX_ATTACHMENT_BYTES = env_int("HUB_MAX_ATTACHMENT_BYTES", 500 * 1024 * 1024)
+# Media types a draft may be given (comma-separated, e.g. "application/pdf,image/png"); empty:
+# any type/subtype. Whatever the list, a file called a PDF must start with "%PDF-".
+HUB_ATTACHMENT_MEDIA_TYPES = [
+    media_type.lower() for media_type in env_list("HUB_ATTACHMENT_MEDIA_TYPES", [])
+]
 # Envelope verification limits (exchange.policy): the XML only; attachments travel beside it.
 HUB_ENVELOPE_MAX_BYTES = env_int("HUB_ENVELOPE_MAX_BYTES", 10 * 1024 * 1024)
 HUB_ENVELOPE_MAX_DEPTH = env_int("HUB_ENVELOPE_MAX_DEPTH", 64)
@@ -248,6 +253,10 @@ SPECTACULAR_SETTINGS = {
         "DeliveryStatusEnum": "exchange.models.DeliveryStatus",
         "WebhookDeliveryStatusEnum": "exchange.webhooks.models.WebhookDeliveryStatus",
         "WebhookEventEnum": "exchange.webhooks.models.WebhookEvent",
+        "RecipientRoleEnum": "letters.models.RecipientRole",
+        "AttachmentRoleEnum": "letters.models.AttachmentRole",
+        "MessageTypeEnum": "exchange.models.MESSAGE_TYPE_CHOICES",
+        "AcknowledgementTypeEnum": "exchange.api.outgoing_serializers.ACKNOWLEDGEMENT_TYPE_VALUES",
     },
 }
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import outgoing, views
 
 urlpatterns = [
     path("codes/urgency", views.UrgencyCodesView.as_view(), name="api-codes-urgency"),
@@ -38,3 +38,31 @@ urlpatterns += [
     path("registers/<str:register>", registers.RegisterView.as_view(), name="api-register"),
 ]
 # --- end of the incoming side ---
+# -- Outgoing letters (letters/api/outgoing.py) ------------------------------------------------
+urlpatterns += [
+    path("letters", outgoing.LetterCreateView.as_view(), name="api-letter-create"),
+    path("letters/<int:letter_id>", outgoing.LetterDetailView.as_view(), name="api-letter-detail"),
+    path(
+        "letters/<int:letter_id>/attachments",
+        outgoing.LetterAttachmentAddView.as_view(),
+        name="api-letter-attachments",
+    ),
+    path(
+        "letters/<int:letter_id>/attachments/<int:attachment_id>",
+        outgoing.LetterAttachmentDownloadView.as_view(),
+        name="api-letter-attachment",
+    ),
+    path(
+        "letters/<int:letter_id>/number",
+        outgoing.LetterNumberView.as_view(),
+        name="api-letter-number",
+    ),
+    path("letters/<int:letter_id>/send", outgoing.LetterSendView.as_view(), name="api-letter-send"),
+    path(
+        "letters/<int:letter_id>/deliveries",
+        outgoing.LetterDeliveriesView.as_view(),
+        name="api-letter-deliveries",
+    ),
+    path("outbox", outgoing.OutboxView.as_view(), name="api-outbox"),
+]
+# -- end of outgoing letters -------------------------------------------------------------------

@@ -7,7 +7,8 @@ import io
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import IO, Any, cast
 
@@ -19,10 +20,31 @@ from django.utils import timezone
 
 from audit.services import Actor, audit_record
 from letters.content_sniffing import HEAD_BYTES, content_check
-from letters.errors import AttachmentInvalid, AttachmentTooLarge, LetterNotEditable
+from letters.errors import (
+    AttachmentInvalid,
+    AttachmentNotPdf,
+    AttachmentTooLarge,
+    AttachmentTypeNotAllowed,
+    LetterNotEditable,
+)
 from letters.models import Attachment, AttachmentRole, Letter, LetterStatus
 
 CHUNK_SIZE = 64 * 1024
+PDF_MEDIA_TYPE = "application/pdf"
+# Every PDF begins with its header "%PDF-1.x" (ISO 32000-1, 7.5.2). Checking it catches the
+# Word file or HTML error page saved as ".pdf" before a recipient's clerk tries to open it.
+PDF_HEADER = b"%PDF-"
+
+
+@dataclass(frozen=True)
+class AttachmentUpload:
+    """A file for a draft: its stream is read once, in chunks, straight into storage."""
+
+    stream: IO[bytes]
+    name: str
+    media_type: str
+    role: AttachmentRole
+    description: str = ""
 
 
 class HashingFile(File):  # type: ignore[type-arg]
@@ -33,19 +55,33 @@ class HashingFile(File):  # type: ignore[type-arg]
     stops the copy at once instead of filling the disk first.
     """
 
-    def __init__(self, stream: IO[bytes], *, name: str, max_bytes: int) -> None:
+    def __init__(
+        self, stream: IO[bytes], *, name: str, max_bytes: int, required_header: bytes = b""
+    ) -> None:
         super().__init__(stream, name=name)
         self.stream = stream
         self.sha256 = hashlib.sha256()
         self.bytes_read = 0
         self.max_bytes = max_bytes
+        self.required_header = required_header
+        self.head = b""
 
     def _count(self, data: bytes) -> bytes:
         self.bytes_read += len(data)
         if self.bytes_read > self.max_bytes:
             raise AttachmentTooLarge(details={"max_bytes": self.max_bytes})
+        if len(self.head) < len(self.required_header):
+            # Checked on the bytes as they stream by: the stream may not be seekable, and a
+            # wrong file is stopped at its first chunk rather than after it is all on disk.
+            self.head += data[: len(self.required_header) - len(self.head)]
+            if not self.required_header.startswith(self.head):
+                raise AttachmentNotPdf(details={"name": self.name})
         self.sha256.update(data)
         return data
+
+    def header_complete(self) -> bool:
+        """Say whether the whole required header was read (a shorter file lacks it)."""
+        return self.head == self.required_header
 
     def read(self, size: int = -1) -> bytes:
         return self._count(self.stream.read(size))
@@ -116,26 +152,121 @@ def _checked(stream: IO[bytes], *, media_type: str, name: str) -> IO[bytes]:
     return cast(IO[bytes], _Replayed(head, stream))
 
 
-def attachment_store(attachment: Attachment, stream: IO[bytes]) -> None:
+def attachment_store(
+    attachment: Attachment, stream: IO[bytes], *, required_header: bytes = b""
+) -> None:
     """Stream a file into storage for an unsaved attachment; fill in its size and SHA-256.
 
     Stored under a random name: the clerk's file name is data, never a path on our disk. A
-    partly written file (oversize, I/O error) is removed before the error propagates.
+    partly written file (oversize, wrong header, I/O error) is removed before the error
+    propagates.
     """
     stream = _checked(stream, media_type=attachment.media_type, name=attachment.name)
-    hashing = HashingFile(stream, name=attachment.name, max_bytes=settings.HUB_MAX_ATTACHMENT_BYTES)
+    hashing = HashingFile(
+        stream,
+        name=attachment.name,
+        max_bytes=settings.HUB_MAX_ATTACHMENT_BYTES,
+        required_header=required_header,
+    )
     storage = attachment.file.storage
     storage_name = (
         f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{_suffix(attachment.name)}"
     )
     try:
-        attachment.file.name = storage.save(storage_name, hashing)
+        storage_name = storage.save(storage_name, hashing)
+        if not hashing.header_complete():
+            raise AttachmentNotPdf(details={"name": attachment.name})
     except Exception:
         if storage.exists(storage_name):
             storage.delete(storage_name)
         raise
+    attachment.file.name = storage_name
     attachment.size = hashing.bytes_read
     attachment.sha256 = hashing.sha256.hexdigest()
+
+
+def _is_pdf(name: str, media_type: str) -> bool:
+    return media_type == PDF_MEDIA_TYPE or name.lower().endswith(".pdf")
+
+
+def attachment_checked(upload: AttachmentUpload) -> AttachmentUpload:
+    """Return the upload with its name and media type cleaned; refuse what cannot be kept.
+
+    A media type outside HUB_ATTACHMENT_MEDIA_TYPES (when that list is set) is refused here,
+    before a byte is stored.
+    """
+    clean_name = _clean_name(upload.name)
+    media_type = upload.media_type.strip().lower()
+    if "/" not in media_type or len(media_type) > 100:
+        raise AttachmentInvalid(details={"media_type": media_type})
+    allowed: list[str] = settings.HUB_ATTACHMENT_MEDIA_TYPES
+    if allowed and media_type not in allowed:
+        raise AttachmentTypeNotAllowed(details={"media_type": media_type, "allowed": allowed})
+    return AttachmentUpload(
+        stream=upload.stream,
+        name=clean_name,
+        media_type=media_type,
+        role=upload.role,
+        description=upload.description,
+    )
+
+
+def attachments_store(*, uploads: Sequence[AttachmentUpload], actor: Actor) -> list[Attachment]:
+    """Check and stream files into storage for a draft not yet saved; return unsaved rows.
+
+    Nothing is locked meanwhile. If any file is refused, the ones already stored are removed.
+    The caller saves the rows with ``attachment_save`` in its transaction, or discards them.
+    """
+    checked = [attachment_checked(upload) for upload in uploads]
+    if sum(upload.role == AttachmentRole.MAIN for upload in checked) > 1:
+        raise AttachmentInvalid(details={"role": "A letter has only one main document."})
+    stored: list[Attachment] = []
+    try:
+        for upload in checked:
+            attachment = Attachment(
+                role=upload.role,
+                name=upload.name,
+                media_type=upload.media_type,
+                description=upload.description,
+                uploaded_by=actor if isinstance(actor, User) else None,
+            )
+            attachment_store(
+                attachment,
+                upload.stream,
+                required_header=PDF_HEADER if _is_pdf(upload.name, upload.media_type) else b"",
+            )
+            stored.append(attachment)
+    except Exception:
+        attachments_discard(stored)
+        raise
+    return stored
+
+
+def attachments_discard(attachments: Sequence[Attachment]) -> None:
+    """Remove the stored files of attachments whose rows were never saved."""
+    for attachment in attachments:
+        attachment.file.delete(save=False)
+
+
+def attachment_save(*, letter: Letter, attachment: Attachment, position: int, actor: Actor) -> None:
+    """Save a stored attachment of a draft and its audit row, in the caller's transaction."""
+    attachment.letter = letter
+    attachment.position = position
+    attachment.save()
+    audit_record(
+        action="letters.attachment.added",
+        actor=actor,
+        agency=letter.agency,
+        target=attachment,
+        after={
+            "letter": letter.pk,
+            "name": attachment.name,
+            "media_type": attachment.media_type,
+            "size": attachment.size,
+            "sha256": attachment.sha256,
+            "role": str(attachment.role),
+        },
+    )
 
 
 def attachment_add(
@@ -151,47 +282,29 @@ def attachment_add(
     """Store a file for a draft and record its name, media type, size and SHA-256.
 
     The file is written to storage before the row; if the row cannot be written (a second
-    main letter, a letter no longer a draft) the stored file is removed again.
+    main letter, a letter no longer a draft) the stored file is removed again. A file called
+    a PDF (by its media type or its name) must start with the PDF header.
     """
-    clean_name = _clean_name(name)
-    media_type = media_type.strip().lower()
-    if "/" not in media_type or len(media_type) > 100:
-        raise AttachmentInvalid(details={"media_type": media_type})
-    attachment = Attachment(
-        letter=letter,
-        role=role,
-        name=clean_name,
-        media_type=media_type,
-        description=description,
-        uploaded_by=actor if isinstance(actor, User) else None,
+    upload = AttachmentUpload(
+        stream=stream, name=name, media_type=media_type, role=role, description=description
     )
     # Streaming happens outside the transaction: no row lock is held during a long upload.
-    attachment_store(attachment, stream)
+    [attachment] = attachments_store(uploads=[upload], actor=actor)
     try:
         with transaction.atomic(durable=True):
             locked = Letter.objects.select_for_update().get(pk=letter.pk)
             if locked.status != LetterStatus.DRAFT:
                 raise LetterNotEditable()
-            attachment.position = locked.attachments.count()
-            attachment.save()
-            audit_record(
-                action="letters.attachment.added",
+            attachment_save(
+                letter=locked,
+                attachment=attachment,
+                position=locked.attachments.count(),
                 actor=actor,
-                agency=locked.agency,
-                target=attachment,
-                after={
-                    "letter": locked.pk,
-                    "name": clean_name,
-                    "media_type": media_type,
-                    "size": attachment.size,
-                    "sha256": attachment.sha256,
-                    "role": str(role),
-                },
             )
     except IntegrityError as exc:
-        attachment.file.delete(save=False)
+        attachments_discard([attachment])
         raise AttachmentInvalid(details={"role": "A letter has only one main document."}) from exc
     except Exception:
-        attachment.file.delete(save=False)
+        attachments_discard([attachment])
         raise
     return attachment

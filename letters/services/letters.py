@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -27,6 +29,7 @@ from letters.letter_number import (
     render_letter_number,
 )
 from letters.models import (
+    Attachment,
     Direction,
     Letter,
     LetterKind,
@@ -41,6 +44,7 @@ from letters.models import (
     Urgency,
 )
 
+from .attachments import AttachmentUpload, attachment_save, attachments_discard, attachments_store
 from .registers import RegisterColumns, register_number_allocate
 
 
@@ -164,25 +168,46 @@ def letter_create_draft(
     values: LetterFields,
     parts: LetterParts | None = None,
     client_token: str | None = None,
+    attachments: Sequence[AttachmentUpload] = (),
 ) -> Letter:
-    """Create an outgoing draft in the agency's outbox.
+    """Create an outgoing draft in the agency's outbox, with its files when given.
 
-    A repeated ``client_token`` (the same form posted twice) returns the first draft.
+    A repeated ``client_token`` (the same form posted twice) returns the first draft. The
+    fields are checked before any file is stored, and the files are streamed into storage
+    before the transaction (no lock is held during an upload); the draft and all its files
+    then commit together, or nothing is kept.
     """
+    if client_token:
+        existing = Letter.objects.filter(agency=agency, client_token=client_token).first()
+        if existing is not None:
+            return existing
+    letter = Letter(
+        agency=agency,
+        sender_agency=agency,
+        direction=Direction.OUTGOING,
+        status=LetterStatus.DRAFT,
+        client_token=client_token or None,
+        created_by=actor if isinstance(actor, User) else None,
+    )
+    # A refused letter (ลับที่สุด, a bad field) must not cost its uploads first.
+    _apply_fields(letter, values)
+    stored = attachments_store(uploads=attachments, actor=actor)
+    try:
+        created = _draft_save(letter, parts or LetterParts(), stored, actor)
+    except BaseException:
+        attachments_discard(stored)
+        raise
+    if created is not letter:
+        # The same form won a race with a twin; its draft is the one, these files go.
+        attachments_discard(stored)
+    return created
+
+
+def _draft_save(
+    letter: Letter, parts: LetterParts, stored: Sequence[Attachment], actor: Actor
+) -> Letter:
+    agency, client_token = letter.agency, letter.client_token
     with transaction.atomic(durable=True):
-        if client_token:
-            existing = Letter.objects.filter(agency=agency, client_token=client_token).first()
-            if existing is not None:
-                return existing
-        letter = Letter(
-            agency=agency,
-            sender_agency=agency,
-            direction=Direction.OUTGOING,
-            status=LetterStatus.DRAFT,
-            client_token=client_token or None,
-            created_by=actor if isinstance(actor, User) else None,
-        )
-        _apply_fields(letter, values)
         try:
             with transaction.atomic():
                 letter.save()
@@ -193,7 +218,7 @@ def letter_create_draft(
             if client_token and existing is not None:
                 return existing
             raise
-        replace_parts(letter, parts or LetterParts())
+        replace_parts(letter, parts)
         audit_record(
             action="letters.letter.drafted",
             actor=actor,
@@ -201,6 +226,8 @@ def letter_create_draft(
             target=letter,
             after=_snapshot(letter),
         )
+        for position, attachment in enumerate(stored):
+            attachment_save(letter=letter, attachment=attachment, position=position, actor=actor)
     return letter
 
 
@@ -209,23 +236,77 @@ def letter_update_draft(
 ) -> Letter:
     """Change a draft's fields (and its recipients and references when given)."""
     with transaction.atomic(durable=True):
-        letter = Letter.objects.select_for_update().get(pk=letter.pk)
-        if letter.status != LetterStatus.DRAFT:
-            raise LetterNotEditable()
-        before = _snapshot(letter)
-        _apply_fields(letter, values)
-        letter.save()
-        if parts is not None:
-            replace_parts(letter, parts)
-        audit_record(
-            action="letters.letter.updated",
-            actor=actor,
-            agency=letter.agency,
-            target=letter,
-            before=before,
-            after=_snapshot(letter),
-        )
+        locked = Letter.objects.select_for_update().get(pk=letter.pk)
+        return _update_locked_draft(locked, actor=actor, values=values, parts=parts)
+
+
+def letter_change_draft(
+    *,
+    letter: Letter,
+    actor: Actor,
+    changes: Mapping[str, Any],
+    recipients: Sequence[RecipientInput] | None = None,
+    references: Sequence[ReferenceInput] | None = None,
+) -> Letter:
+    """Change only the named fields of a draft (and its recipients or references when given).
+
+    The change is merged into the draft's current values under its row lock, so two systems
+    changing different fields at once both keep their change.
+    """
+    unknown = set(changes) - {f.name for f in fields(LetterFields)}
+    if unknown:
+        raise LetterInvalid(details={"fields": {name: ["Unknown field."] for name in unknown}})
+    with transaction.atomic(durable=True):
+        locked = Letter.objects.select_for_update().get(pk=letter.pk)
+        values = dataclasses.replace(_fields_of(locked), **changes)
+        parts = None
+        if recipients is not None or references is not None:
+            current = _parts_of(locked)
+            parts = LetterParts(
+                recipients=current.recipients if recipients is None else recipients,
+                references=current.references if references is None else references,
+            )
+        return _update_locked_draft(locked, actor=actor, values=values, parts=parts)
+
+
+def _update_locked_draft(
+    letter: Letter, *, actor: Actor, values: LetterFields, parts: LetterParts | None
+) -> Letter:
+    if letter.status != LetterStatus.DRAFT:
+        raise LetterNotEditable()
+    before = _snapshot(letter)
+    _apply_fields(letter, values)
+    letter.save()
+    if parts is not None:
+        replace_parts(letter, parts)
+    audit_record(
+        action="letters.letter.updated",
+        actor=actor,
+        agency=letter.agency,
+        target=letter,
+        before=before,
+        after=_snapshot(letter),
+    )
     return letter
+
+
+def _fields_of(letter: Letter) -> LetterFields:
+    """Return a letter's editable fields as they are now (the number parts as stored)."""
+    return LetterFields(**{f.name: getattr(letter, f.name) for f in fields(LetterFields)})
+
+
+def _parts_of(letter: Letter) -> LetterParts:
+    """Return a letter's recipients and references as they are now, in order."""
+    return LetterParts(
+        recipients=[
+            RecipientInput(agency=r.agency, role=r.role, addressee=r.addressee)
+            for r in letter.recipients.select_related("agency")
+        ],
+        references=[
+            ReferenceInput(number_text=r.number_text, date=r.date, subject=r.subject)
+            for r in letter.references.all()
+        ],
+    )
 
 
 def register_series_for(letter: Letter, *, register: RegisterKind) -> RegisterSeries:
