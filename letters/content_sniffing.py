@@ -60,10 +60,10 @@ def content_check(*, head: bytes, media_type: str, name: str) -> None:
         raise AttachmentTypeForbidden(details={"media_type": media_type})
     if head.startswith(FORBIDDEN_MAGIC):
         raise AttachmentTypeForbidden(details={"name": name, "content": "executable"})
-    if head.lstrip().lower().startswith(HTML_STARTS):
-        raise AttachmentTypeForbidden(details={"name": name, "content": "html"})
     for declared in (media_type, EXTENSION_TYPES.get(PurePosixPath(name).suffix.lower(), "")):
         expected = EXPECTED_MAGIC.get(declared)
         if expected is not None and not head.startswith(expected):
             error = AttachmentNotPdf if declared == "application/pdf" else AttachmentContentMismatch
             raise error(details={"name": name, "declared": declared})
+    if head.lstrip().lower().startswith(HTML_STARTS):
+        raise AttachmentTypeForbidden(details={"name": name, "content": "html"})

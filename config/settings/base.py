@@ -257,6 +257,8 @@ SPECTACULAR_SETTINGS = {
         "AttachmentRoleEnum": "letters.models.AttachmentRole",
         "MessageTypeEnum": "exchange.models.MESSAGE_TYPE_CHOICES",
         "AcknowledgementTypeEnum": "exchange.api.outgoing_serializers.ACKNOWLEDGEMENT_TYPE_VALUES",
+        "RegisterSeriesEnum": "letters.models.RegisterSeries",
+        "LetterSeriesEnum": "letters.api.outgoing_serializers.LETTER_SERIES_VALUES",
     },
 }
 

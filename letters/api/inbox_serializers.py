@@ -240,7 +240,7 @@ class VerificationSerializer(serializers.Serializer[InboundEnvelope]):
         return [str(check) for check in checks] if isinstance(checks, list) else []
 
 
-class AcknowledgementSerializer(serializers.ModelSerializer[Delivery]):
+class InboxAcknowledgementSerializer(serializers.ModelSerializer[Delivery]):
     """A signed notice this agency sent back about the letter, and how far it got."""
 
     class Meta:
@@ -311,10 +311,10 @@ class InboxLetterSerializer(InboxItemSerializer):
         inbound: InboundEnvelope | None = self.context.get("inbound")
         return dict(VerificationSerializer(inbound).data) if inbound is not None else None
 
-    @extend_schema_field(AcknowledgementSerializer(many=True))
+    @extend_schema_field(InboxAcknowledgementSerializer(many=True))
     def get_acknowledgements(self, letter: Letter) -> list[dict[str, Any]]:
         sent = self.context.get("acknowledgements", [])
-        return list(AcknowledgementSerializer(sent, many=True).data)
+        return list(InboxAcknowledgementSerializer(sent, many=True).data)
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_envelope_url(self, letter: Letter) -> str | None:

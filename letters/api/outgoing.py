@@ -54,11 +54,11 @@ from letters.services.letters import (
 
 from .outgoing_serializers import (
     AttachmentAddSerializer,
-    AttachmentSerializer,
     LetterCreateMultipartSerializer,
     LetterInputSerializer,
     LetterNumberSerializer,
     OutboxLetterSerializer,
+    OutgoingAttachmentSerializer,
     OutgoingLetterSerializer,
     SendResultSerializer,
 )
@@ -265,7 +265,7 @@ class LetterAttachmentAddView(HubAPIView):
         "document is refused (`letters.attachment_invalid`), and so is a letter that is no "
         "longer a draft (`letters.not_editable`).",
         request={"multipart/form-data": AttachmentAddSerializer},
-        responses={201: AttachmentSerializer},
+        responses={201: OutgoingAttachmentSerializer},
     )
     def post(self, request: Request, letter_id: int) -> Response:
         letter = _letter_or_404(self, letter_id)
@@ -285,7 +285,7 @@ class LetterAttachmentAddView(HubAPIView):
             role=upload.role,
             description=upload.description,
         )
-        data = AttachmentSerializer(attachment, context={"request": request}).data
+        data = OutgoingAttachmentSerializer(attachment, context={"request": request}).data
         path = reverse(
             "api-letter-attachment", kwargs={"letter_id": letter.pk, "attachment_id": attachment.pk}
         )

@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from agencies.models import Agency
 from agencies.selectors import agency_in_directory
+from config.api.fields import MomentField
 from exchange.api.outgoing_serializers import DeliverySerializer
 from letters.letter_number import Series
 from letters.models import (
@@ -29,6 +30,10 @@ from letters.services.letters import LetterFields, RecipientInput, ReferenceInpu
 from letters.thai import to_arabic_digits
 
 # -- Input -------------------------------------------------------------------------------------
+
+
+# The number series a letter may ask for (named in the schema: settings ENUM_NAME_OVERRIDES).
+LETTER_SERIES_VALUES = [series.value for series in Series]
 
 
 class RecipientInputSerializer(serializers.Serializer[Any]):
@@ -74,7 +79,7 @@ class LetterInputSerializer(serializers.Serializer[Any]):
     subject = serializers.CharField(max_length=1000, help_text="เรื่อง")
     kind = serializers.ChoiceField(choices=LetterKind.choices, required=False)
     series = serializers.ChoiceField(
-        choices=[series.value for series in Series],
+        choices=LETTER_SERIES_VALUES,
         required=False,
         help_text="Number series: `normal`, `circular` (ว) or `secret`; secret letters "
         "(ลับ, ลับมาก) are numbered from the secret series whatever is chosen.",
@@ -121,7 +126,7 @@ class LetterInputSerializer(serializers.Serializer[Any]):
         help_text="ชั้นความลับ (`GET /codes/secrecy`); `004` ลับที่สุด is refused "
         "(`letters.top_secret_refused`): it must never travel electronically.",
     )
-    urgent_deadline = serializers.DateTimeField(
+    urgent_deadline = MomentField(
         required=False, allow_null=True, help_text="ด่วนภายใน: act by this time."
     )
     recipients = RecipientInputSerializer(many=True, required=False)
@@ -184,7 +189,7 @@ class AttachmentAddSerializer(serializers.Serializer[Any]):
 # -- Output ------------------------------------------------------------------------------------
 
 
-class RecipientSerializer(serializers.ModelSerializer[LetterRecipient]):
+class OutgoingRecipientSerializer(serializers.ModelSerializer[LetterRecipient]):
     agency: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
         slug_field="key", read_only=True
     )
@@ -196,14 +201,14 @@ class RecipientSerializer(serializers.ModelSerializer[LetterRecipient]):
         read_only_fields = fields
 
 
-class ReferenceSerializer(serializers.ModelSerializer[LetterReference]):
+class OutgoingReferenceSerializer(serializers.ModelSerializer[LetterReference]):
     class Meta:
         model = LetterReference
         fields = ["number_text", "date", "subject"]
         read_only_fields = fields
 
 
-class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
+class OutgoingAttachmentSerializer(serializers.ModelSerializer[Attachment]):
     download_url = serializers.SerializerMethodField(
         help_text="Where the file is streamed from (the same API key)."
     )
@@ -251,9 +256,9 @@ class _NumberFields(serializers.ModelSerializer[Letter]):
 class OutgoingLetterSerializer(_NumberFields):
     # Not an EmailField: most letters have no e-mail, and "" is no valid "format: email".
     email = serializers.CharField(read_only=True, help_text="The contact e-mail, or empty.")
-    recipients = RecipientSerializer(many=True, read_only=True)
-    references = ReferenceSerializer(many=True, read_only=True)
-    attachments = AttachmentSerializer(many=True, read_only=True)
+    recipients = OutgoingRecipientSerializer(many=True, read_only=True)
+    references = OutgoingReferenceSerializer(many=True, read_only=True)
+    attachments = OutgoingAttachmentSerializer(many=True, read_only=True)
 
     class Meta:
         model = Letter

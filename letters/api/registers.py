@@ -136,7 +136,11 @@ def csv_filename(kind: str, start: datetime.date, end: datetime.date) -> str:
         ),
         OpenApiParameter("format", str, enum=["json", "csv"], description="Overrides Accept."),
         OpenApiParameter("cursor", str, description="The pagination cursor (JSON only)."),
-        OpenApiParameter("page_size", int, description="Lines per page (JSON only), at most 200."),
+        OpenApiParameter(
+            "page_size",
+            {"type": "integer", "minimum": 1, "maximum": 200},
+            description="Lines per page (JSON only), at most 200.",
+        ),
     ],
     responses={
         (200, "application/json"): RegisterPageSerializer,

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from letters.errors import AttachmentContentMismatch, AttachmentTypeForbidden
+from letters.errors import AttachmentContentMismatch, AttachmentNotPdf, AttachmentTypeForbidden
 from letters.models import Attachment, AttachmentRole
 
 from .test_attachments import attach, stored_files
@@ -21,7 +21,7 @@ PDF = "%PDF-1.7\n% หนังสือเชิญประชุม\n%%EOF\n"
             b"<!DOCTYPE html><script>alert(1)</script>",
             "หนังสือ.pdf",
             "application/pdf",
-            AttachmentTypeForbidden,
+            AttachmentNotPdf,
         ),
         (
             "ไม่ใช่ PDF แต่ตั้งชื่อว่า PDF".encode(),
