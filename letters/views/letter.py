@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from django.conf import settings
@@ -114,9 +115,8 @@ def attachment_file(request: HttpRequest, letter_id: int, attachment_id: int) ->
 
 def _pdf_response(data: bytes, *, filename: str, inline: bool) -> HttpResponse:
     response = FileResponse(
-        iter([data]), as_attachment=not inline, filename=filename, content_type=PDF
+        io.BytesIO(data), as_attachment=not inline, filename=filename, content_type=PDF
     )
-    response["Content-Length"] = str(len(data))
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
