@@ -134,7 +134,11 @@ class RefuseForm(TokenForm):
         label=_("Refuse as"),
         choices=[(status.value, status.label) for status in REFUSALS],
         widget=forms.RadioSelect,
-        error_messages={"required": _("Choose whether to reject the letter or to mark it as sent to the wrong agency.")},
+        error_messages={
+            "required": _(
+                "Choose whether to reject the letter or to mark it as sent to the wrong agency."
+            )
+        },
     )
     reason = forms.CharField(
         label=_("Reason"),
@@ -153,8 +157,15 @@ class EndorsementForm(TokenForm):
     )
 
 
+class MemberChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A member of the agency, named as colleagues know them: full name, else username."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.get_full_name() or obj.get_username())
+
+
 class AssignmentForm(TokenForm):
-    assignee = forms.ModelChoiceField(
+    assignee = MemberChoiceField(
         label=_("Assign to"),
         queryset=User.objects.none(),
         empty_label=_("Choose a person"),
@@ -172,4 +183,3 @@ class AssignmentForm(TokenForm):
         assignee = self.fields["assignee"]
         assert isinstance(assignee, forms.ModelChoiceField)
         assignee.queryset = members
-        assignee.label_from_instance = lambda user: user.get_full_name() or user.get_username()  # type: ignore[method-assign]

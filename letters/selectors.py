@@ -98,7 +98,9 @@ def inbox_letters(*, agency: Agency, where: InboxFilter | None = None) -> QueryS
     )
 
 
-def inbox_search(*, agency: Agency, query: str, where: InboxFilter | None = None) -> QuerySet[Letter]:
+def inbox_search(
+    *, agency: Agency, query: str, where: InboxFilter | None = None
+) -> QuerySet[Letter]:
     """Return the inbox (ordered as ``inbox_letters``) narrowed to letters whose number,
     subject or sender's name contains ``query``.
 

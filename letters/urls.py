@@ -12,7 +12,9 @@ urlpatterns = [
         name="letter-attachment",
     ),
     path("letters/<int:letter_id>/stamped.pdf", views.stamped_main_pdf, name="letter-stamped"),
-    path("letters/<int:letter_id>/stamp-sheet.pdf", views.stamp_sheet_pdf, name="letter-stamp-sheet"),
+    path(
+        "letters/<int:letter_id>/stamp-sheet.pdf", views.stamp_sheet_pdf, name="letter-stamp-sheet"
+    ),
     path("letters/<int:letter_id>/register/", views.letter_register, name="letter-register"),
     path("letters/<int:letter_id>/refuse/", views.letter_refuse, name="letter-refuse"),
     path("letters/<int:letter_id>/endorse/", views.letter_endorse, name="letter-endorse"),

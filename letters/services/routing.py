@@ -94,10 +94,7 @@ def letter_assign(
             existing = Assignment.objects.filter(letter=locked, client_token=client_token).first()
             if existing is not None:
                 return existing
-        if (
-            not assignee.is_active
-            or not assignee.memberships.filter(agency=locked.agency).exists()
-        ):
+        if not assignee.is_active or not assignee.memberships.filter(agency=locked.agency).exists():
             raise AssigneeNotMember()
         previous = Assignment.objects.filter(letter=locked).order_by("-created_at", "-id").first()
         try:

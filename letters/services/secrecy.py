@@ -23,9 +23,7 @@ def secret_content_allowed(*, letter: Letter, user: User) -> bool:
     """Say whether the user may open the letter's content (always, unless it is secret)."""
     if not letter_is_secret(letter):
         return True
-    return user_has_agency_role(
-        user=user, agency=letter.agency, roles={AgencyRole.SECRET_OFFICER}
-    )
+    return user_has_agency_role(user=user, agency=letter.agency, roles={AgencyRole.SECRET_OFFICER})
 
 
 def secret_content_open(
@@ -42,7 +40,9 @@ def secret_content_open(
         # A refused attempt is logged too: the regulation's log is of who tried, not only
         # of who succeeded.
         audit_record(
-            action=("letters.attachment.secret_" if attachment is not None else "letters.letter.secret_")
+            action=(
+                "letters.attachment.secret_" if attachment is not None else "letters.letter.secret_"
+            )
             + ("opened" if allowed else "refused"),
             actor=actor,
             agency=letter.agency,

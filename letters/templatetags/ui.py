@@ -51,12 +51,12 @@ def urgency_badge(letter: Letter, *, show_normal: bool = False) -> str | SafeStr
 
 @register.simple_tag
 def secrecy_badge(letter: Letter, *, show_normal: bool = False) -> str | SafeString:
-    """The secrecy (ชั้นความลับ) as a badge with a lock sign; nothing when not secret."""
+    """The secrecy (ชั้นความลับ) as a badge; nothing when not secret unless ``show_normal``."""
     css = _SECRECY_CLASS.get(Secrecy(letter.secrecy))
     if css is None and not show_normal:
         return ""
     return format_html(
-        '<span class="badge {}"><span aria-hidden="true">🔒 </span>{}</span>',
+        '<span class="badge {}">{}</span>',
         css or "secrecy-none",
         letter.get_secrecy_display(),
     )

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from config.errors import HubError
 from exchange.services.acknowledgements import incoming_letter_refuse, incoming_letter_register
+from letters.display import thai_digits_wanted
 from letters.errors import LetterNotRegistrable
 from letters.forms import AssignmentForm, EndorsementForm, RefuseForm
 from letters.models import LetterStatus
@@ -28,7 +29,6 @@ from letters.thai import render_digits
 
 from .common import clerk_page, letter_or_404, signed_in_user, tell_error
 from .letter import letter_page_context
-from letters.display import thai_digits_wanted
 
 
 def _back(letter_id: int, anchor: str = "") -> HttpResponse:
@@ -90,7 +90,8 @@ def letter_refuse(request: HttpRequest, letter_id: int) -> HttpResponse:
         messages.success(request, _("The letter was rejected. The sender has been told why."))
     else:
         messages.success(
-            request, _("The letter was marked as sent to the wrong agency. The sender has been told.")
+            request,
+            _("The letter was marked as sent to the wrong agency. The sender has been told."),
         )
     return _back(letter.pk)
 

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from agencies.acting import acting_agency
@@ -55,11 +56,11 @@ def tell_error(request: HttpRequest, error: HubError) -> None:
     messages.error(request, str(error.message))
 
 
-def clerk_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def clerk_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Sign-in required, and a user acting for no agency gets the page saying whom to ask."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return view(request, *args, **kwargs)
         except NoAgency:

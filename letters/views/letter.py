@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_GET
 
 from letters.errors import SecretContentRefused
 from letters.forms import AssignmentForm, EndorsementForm, RefuseForm
-from letters.models import AttachmentRole, Direction, Letter, LetterStatus
+from letters.models import AttachmentRole, Direction, Letter, LetterStatus, RecipientRole
 from letters.selectors import (
     agency_members,
     letter_attachment,
@@ -35,15 +36,14 @@ from .common import clerk_page, letter_or_404, signed_in_user, tell_error
 PDF = "application/pdf"
 
 
-def letter_page_context(
-    request: HttpRequest, letter: Letter, **forms: Any
-) -> dict[str, Any]:
+def letter_page_context(request: HttpRequest, letter: Letter, **forms: Any) -> dict[str, Any]:
     """Everything the letter page shows; action views pass their bound forms to re-show
     them with errors."""
     user = signed_in_user(request)
     may_open = secret_content_allowed(letter=letter, user=user)
     incoming = letter.direction == Direction.INCOMING
     attachments = list(letter.attachments.all())
+    recipients = list(letter.recipients.all())
     return {
         "letter": letter,
         "may_open": may_open,
@@ -51,6 +51,8 @@ def letter_page_context(
         "is_overdue": letter_is_overdue(letter),
         "main": next((a for a in attachments if a.role == AttachmentRole.MAIN), None),
         "enclosures": [a for a in attachments if a.role == AttachmentRole.ENCLOSURE],
+        "addressed_to": [r for r in recipients if r.role == RecipientRole.TO],
+        "copies_to": [r for r in recipients if r.role == RecipientRole.CC],
         "verification": letter_verification(letter=letter),
         "receive_entry": letter_receive_entry(letter=letter) if incoming else None,
         "can_register": incoming and letter.status == LetterStatus.RECEIVED,
@@ -95,7 +97,7 @@ def _open_file(request: HttpRequest, letter: Letter, attachment_id: int | None) 
 @clerk_page
 @require_GET
 @xframe_options_sameorigin  # the letter page previews the PDF in a frame of the same origin
-def attachment_file(request: HttpRequest, letter_id: int, attachment_id: int) -> HttpResponse:
+def attachment_file(request: HttpRequest, letter_id: int, attachment_id: int) -> HttpResponseBase:
     """Serve one of the letter's files. ``?inline=1`` shows a PDF in the browser; anything
     else, and any other type, downloads: a file a sender called text/html must never run
     as a page of the hub."""
@@ -113,7 +115,7 @@ def attachment_file(request: HttpRequest, letter_id: int, attachment_id: int) ->
     return response
 
 
-def _pdf_response(data: bytes, *, filename: str, inline: bool) -> HttpResponse:
+def _pdf_response(data: bytes, *, filename: str, inline: bool) -> HttpResponseBase:
     response = FileResponse(
         io.BytesIO(data), as_attachment=not inline, filename=filename, content_type=PDF
     )
@@ -133,7 +135,7 @@ def _registered(request: HttpRequest, letter_id: int) -> tuple[Letter, Any]:
 @clerk_page
 @require_GET
 @xframe_options_sameorigin
-def stamped_main_pdf(request: HttpRequest, letter_id: int) -> HttpResponse:
+def stamped_main_pdf(request: HttpRequest, letter_id: int) -> HttpResponseBase:
     """The main PDF with the receiving stamp (ตรารับ) on page 1, made from the register line."""
     letter, entry = _registered(request, letter_id)
     main = _open_file(request, letter, None)
@@ -154,9 +156,11 @@ def stamped_main_pdf(request: HttpRequest, letter_id: int) -> HttpResponse:
 
 @clerk_page
 @require_GET
-def stamp_sheet_pdf(request: HttpRequest, letter_id: int) -> HttpResponse:
+def stamp_sheet_pdf(request: HttpRequest, letter_id: int) -> HttpResponseBase:
     """An A4 sheet carrying only the stamp, for a main file that cannot be stamped."""
     letter, entry = _registered(request, letter_id)
     main = letter_main_attachment(letter=letter)
-    data = stamp_sheet(receiving_stamp_of(letter=letter, entry=entry), file_name=main.name if main else "")
+    data = stamp_sheet(
+        receiving_stamp_of(letter=letter, entry=entry), file_name=main.name if main else ""
+    )
     return _pdf_response(data, filename=f"{_('receiving-stamp')}-{entry.number}.pdf", inline=True)

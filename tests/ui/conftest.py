@@ -148,7 +148,9 @@ def browser() -> Iterator[Any]:
     REQUIRE_BROWSER=1 (CI), so CI can never pass by not running them.
     """
     if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: install the Debian package chromium (make system-packages)"
+        message = (
+            f"{CHROMIUM} is missing: install the Debian package chromium (make system-packages)"
+        )
         if os.environ.get("REQUIRE_BROWSER") == "1":
             pytest.fail(message)
         pytest.skip(message)

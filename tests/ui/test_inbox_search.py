@@ -91,7 +91,7 @@ def test_a_blank_query_is_the_whole_inbox(inbox, soc):
 def test_postgres_answers_subject_search_from_the_trigram_index(on_postgres, inbox, soc):
     inbox(SUBJECT)
     query = inbox_search(agency=soc, query="เอกสารหลักฐาน").values("pk")
-    sql, params = query.query.sql_with_params()
+    sql, _params = query.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'letters_letter'")
         indexes = {row[0] for row in cursor.fetchall()}

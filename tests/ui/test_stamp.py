@@ -43,7 +43,9 @@ def shown_position(page, needle: str) -> tuple[float, float, float, float]:
 
     def visit(text, cm, tm, font, size):
         if needle in text:
-            found.append((tm[4] * cm[0] + tm[5] * cm[2] + cm[4], tm[4] * cm[1] + tm[5] * cm[3] + cm[5]))
+            found.append(
+                (tm[4] * cm[0] + tm[5] * cm[2] + cm[4], tm[4] * cm[1] + tm[5] * cm[3] + cm[5])
+            )
 
     page.extract_text(visitor_text=visit)
     x, y = found[-1]  # the stamp is drawn over the letter, so last
@@ -78,7 +80,9 @@ def test_the_thai_font_is_embedded(settings):
 
     fonts = PdfReader(io.BytesIO(stamped)).pages[0]["/Resources"]["/Font"]
     names = {str(font.get_object()["/BaseFont"]) for font in fonts.values()}
-    assert any(settings.HUB_STAMP_FONT.rsplit("/", 1)[-1].removesuffix(".ttf") in name for name in names)
+    assert any(
+        settings.HUB_STAMP_FONT.rsplit("/", 1)[-1].removesuffix(".ttf") in name for name in names
+    )
 
 
 @pytest.mark.parametrize("rotation", [0, 90, 180, 270])

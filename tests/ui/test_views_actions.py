@@ -56,9 +56,11 @@ def test_one_click_registers_allocates_the_number_and_tells_alice(bob_client, ar
     assert entry.number == 1
     page = response.content.decode()
     assert "ลงรับแล้ว เลขรับ ๑" in page
-    assert 'data-receive-number>๑</span>' in page
+    assert "data-receive-number>๑</span>" in page
     assert reverse("letter-stamped", args=[arrived.pk]) in page
-    assert AuditEvent.objects.filter(action="letters.letter.registered", target_id=str(arrived.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="letters.letter.registered", target_id=str(arrived.pk)
+    ).exists()
     [registration] = acknowledgements(MessageType.REGISTRATION)
     assert registration.recipient == etda
 
@@ -102,7 +104,9 @@ def test_no_stamp_before_registration(bob_client, arrived):
     assert bob_client.get(reverse("letter-stamped", args=[arrived.pk])).status_code == 404
 
 
-def test_a_main_file_that_cannot_be_stamped_offers_the_stamp_sheet(bob_client, hosted, alice, etda, soc):
+def test_a_main_file_that_cannot_be_stamped_offers_the_stamp_sheet(
+    bob_client, hosted, alice, etda, soc
+):
     broken = send_letter(etda, soc, alice, subject="ไฟล์เสีย", pdf=b"%PDF-1.4\n% damaged\n%%EOF\n")
     bob_client.post(reverse("letter-register", args=[broken.pk]))
 
@@ -204,7 +208,7 @@ def test_bob_assigns_the_letter_to_a_colleague(bob_client, bob, arrived, soc):
         bob,
         "ดำเนินการด่วน",
     )
-    assert 'data-assignee>ชัย ใจดี</strong>' in response.content.decode()
+    assert "data-assignee>ชัย ใจดี</strong>" in response.content.decode()
     event = AuditEvent.objects.get(action="letters.letter.assigned")
     assert event.after == {"assignee": "chai", "note": "ดำเนินการด่วน"}
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from letters.models import Direction, Letter, LetterStatus, Secrecy, Urgency
-from letters.thai import be_year
+from letters.thai import THAI_MONTHS_ABBR, be_year, to_thai_digits
 
 
 def incoming(agency, sender, subject, **fields):
@@ -79,9 +79,7 @@ def test_a_passed_deadline_is_flagged_overdue_until_the_letter_is_refused(bob_cl
         urgency=Urgency.VERY_URGENT,
         urgent_deadline=timezone.now() + datetime.timedelta(days=7),
     )
-    incoming(
-        soc, etda, "เรื่องที่ปฏิเสธไปแล้ว", urgent_deadline=past, status=LetterStatus.REJECTED
-    )
+    incoming(soc, etda, "เรื่องที่ปฏิเสธไปแล้ว", urgent_deadline=past, status=LetterStatus.REJECTED)
 
     response = bob_client.get(reverse("inbox"))
 
@@ -137,9 +135,10 @@ def test_the_date_range_is_typed_in_buddhist_era(bob_client, soc, etda):
 
     assert rows(response) == ["หนังสือวันนี้"]
     # Thai digits and a Thai month name work too; so does a date picker's ISO date.
+    month = THAI_MONTHS_ABBR[today.month - 1]
     thai = bob_client.get(
         reverse("inbox"),
-        {"received_from": f"{today.day} {['ม.ค.','ก.พ.','มี.ค.','เม.ย.','พ.ค.','มิ.ย.','ก.ค.','ส.ค.','ก.ย.','ต.ค.','พ.ย.','ธ.ค.'][today.month - 1]} {be_year(today.year)}"},
+        {"received_from": to_thai_digits(f"{today.day} {month} {be_year(today.year)}")},
     )
     assert rows(thai) == ["หนังสือวันนี้"]
     iso = bob_client.get(reverse("inbox"), {"received_from": today.isoformat()})
@@ -161,9 +160,7 @@ def test_an_end_before_the_start_is_refused(bob_client, soc, etda):
         reverse("inbox"), {"received_from": "2/1/2569", "received_to": "1/1/2569"}
     )
 
-    assert response.context["form"].errors["received_to"] == [
-        "วันที่สิ้นสุดอยู่ก่อนวันที่เริ่มต้น"
-    ]
+    assert response.context["form"].errors["received_to"] == ["วันที่สิ้นสุดอยู่ก่อนวันที่เริ่มต้น"]
 
 
 def test_pages(bob_client, soc, etda, settings):
@@ -176,8 +173,9 @@ def test_pages(bob_client, soc, etda, settings):
 
     assert len(rows(first)) == 2
     assert rows(second) == ["หนังสือฉบับที่ 2"]
-    assert 'href="?q=%E0%B8%AB%E0%B8%99%E0%B8%B1%E0%B8%87%E0%B8%AA%E0%B8%B7%E0%B8%AD&amp;page=2"' in (
-        first.content.decode()
+    assert (
+        'href="?q=%E0%B8%AB%E0%B8%99%E0%B8%B1%E0%B8%87%E0%B8%AA%E0%B8%B7%E0%B8%AD&amp;page=2"'
+        in (first.content.decode())
     )
 
 

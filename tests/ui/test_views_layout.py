@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from letters.models import DisplayPreference, Direction, Letter
+from letters.models import Direction, DisplayPreference, Letter
 
 
 def test_the_layout_is_thai_first_and_keyboard_usable(client, bob):

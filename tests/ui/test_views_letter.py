@@ -23,7 +23,9 @@ from .conftest import send_letter
 
 @pytest.fixture
 def arrived(hosted, alice, etda, soc):
-    return send_letter(etda, soc, alice, urgency=Urgency.MOST_URGENT, enclosure=b"%PDF-1.4\n%%EOF\n")
+    return send_letter(
+        etda, soc, alice, urgency=Urgency.MOST_URGENT, enclosure=b"%PDF-1.4\n%%EOF\n"
+    )
 
 
 def test_bob_reads_every_field_of_the_letter(client, bob, arrived):
@@ -95,9 +97,7 @@ def test_a_file_that_is_not_a_pdf_is_never_shown_inline(client, bob, arrived):
     html.save()
     client.force_login(bob)
 
-    response = client.get(
-        reverse("letter-attachment", args=[arrived.pk, html.pk]), {"inline": "1"}
-    )
+    response = client.get(reverse("letter-attachment", args=[arrived.pk, html.pk]), {"inline": "1"})
 
     assert response["Content-Disposition"].startswith("attachment")
     assert response["Content-Type"] == "application/octet-stream"
@@ -165,11 +165,15 @@ def test_a_clerk_sees_a_secret_letters_register_facts_but_not_its_content(client
     assert reverse("letter-attachment", args=[secret.pk, main.pk]) not in page
     assert download.status_code == 403
     assert "เจ้าหน้าที่ทะเบียนลับ" in download.content.decode()
-    refused = AuditEvent.objects.filter(action="letters.attachment.secret_refused", agency=secret.agency)
+    refused = AuditEvent.objects.filter(
+        action="letters.attachment.secret_refused", agency=secret.agency
+    )
     assert refused.count() == 1
 
 
-def test_a_secret_officer_opens_a_secret_letter_and_every_opening_is_logged(client, bob, secret, soc):
+def test_a_secret_officer_opens_a_secret_letter_and_every_opening_is_logged(
+    client, bob, secret, soc
+):
     Membership.objects.create(user=bob, agency=soc, role=AgencyRole.SECRET_OFFICER)
     client.force_login(bob)
     main = secret.attachments.get(role=AttachmentRole.MAIN)
