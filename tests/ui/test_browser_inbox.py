@@ -37,7 +37,7 @@ def test_bob_finds_the_most_urgent_letter_on_top_and_registers_it_in_one_click(
     _routine, urgent = two_letters
     sign_in(page, "bob")
 
-    page.get_by_role("link", name="หนังสือเข้า", exact=True).click()
+    page.get_by_role("navigation", name="เมนูหลัก").get_by_role("link", name="หนังสือเข้า").click()
     first = page.locator("table.inbox tbody tr").first
     expect(first).to_contain_text(SAMPLE_SUBJECT)
     expect(first.locator(".badge.urgency-most-urgent")).to_have_text("ด่วนที่สุด")
