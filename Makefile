@@ -11,8 +11,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-# Debian packages the tests use: xmlsec1 cross-checks our XML signatures.
-SYSTEM_PACKAGES := xmlsec1
+# Debian packages the tests use: xmlsec1 cross-checks our XML signatures; chromium is the
+# browser Playwright drives in tests/ui (Playwright cannot download its own browsers here) and
+# fonts-thai-tlwg gives it, and the receiving stamp on PDFs, Thai fonts (docs/ui.md).
+SYSTEM_PACKAGES := xmlsec1 chromium fonts-thai-tlwg
 
 .PHONY: run test lint setup translations system-packages clean
 

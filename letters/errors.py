@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from config.errors import Conflict, InvalidInput
+from config.errors import AccessDenied, Conflict, InvalidInput
 
 
 class TopSecretRefused(InvalidInput):
@@ -77,3 +77,27 @@ class RegisterEntryAlreadyCancelled(Conflict):
 class RegisterEntryNotOriginal(InvalidInput):
     code = "registers.not_original"
     default_message = _("Cancel or correct the original line of a number, not a correction.")
+
+
+class LetterNotRoutable(Conflict):
+    code = "letters.not_routable"
+    default_message = _(
+        "Only an incoming letter that was received or registered can be endorsed or assigned."
+    )
+
+
+class AssigneeNotMember(InvalidInput):
+    code = "letters.assignee_not_member"
+    default_message = _("The person to assign must be a member of your agency.")
+
+
+class EndorsementEmpty(InvalidInput):
+    code = "letters.endorsement_empty"
+    default_message = _("Write the endorsement before saving it.")
+
+
+class SecretContentRefused(AccessDenied):
+    code = "letters.secret_content_refused"
+    default_message = _(
+        "This letter is secret: only the agency's secret-registry officers may open its content."
+    )

@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication: template filters read the user's Thai-digits preference.
+    "letters.display.DisplayPreferenceMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.RequestContextMiddleware",
     # Inside the request-id middleware: its audit rows carry the request id and address.
@@ -75,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "agencies.context_processors.acting_agency",
+                "letters.context_processors.display",
             ],
         },
     },
@@ -137,6 +140,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
+# The clerk UI's own files: stylesheet and vendored scripts (static/vendor, no CDN).
+STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
@@ -152,6 +157,14 @@ HUB_MAX_ATTACHMENT_BYTES = env_int("HUB_MAX_ATTACHMENT_BYTES", 500 * 1024 * 1024
 HUB_ATTACHMENT_MEDIA_TYPES = [
     media_type.lower() for media_type in env_list("HUB_ATTACHMENT_MEDIA_TYPES", [])
 ]
+# TrueType font of the receiving stamp (ตรารับ) on registered letters' PDFs: a Thai font from
+# Debian's fonts-thai-tlwg (letters/stamp.py, docs/ui.md).
+HUB_STAMP_FONT = env_str("HUB_STAMP_FONT", "/usr/share/fonts/truetype/tlwg/Garuda.ttf")
+# Largest main PDF the hub stamps on request (it is read whole into memory to be stamped);
+# a larger one gets the stamp sheet instead.
+HUB_STAMP_MAX_BYTES = env_int("HUB_STAMP_MAX_BYTES", 50 * 1024 * 1024)
+# Letters per page in the clerk's inbox.
+HUB_INBOX_PAGE_SIZE = env_int("HUB_INBOX_PAGE_SIZE", 50)
 # Envelope verification limits (exchange.policy): the XML only; attachments travel beside it.
 HUB_ENVELOPE_MAX_BYTES = env_int("HUB_ENVELOPE_MAX_BYTES", 10 * 1024 * 1024)
 HUB_ENVELOPE_MAX_DEPTH = env_int("HUB_ENVELOPE_MAX_DEPTH", 64)
@@ -344,4 +357,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # fontTools narrates every font subset at INFO while the receiving stamp is drawn.
+    "loggers": {"fontTools": {"level": "WARNING"}},
 }

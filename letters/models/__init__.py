@@ -13,6 +13,7 @@ from .letter import (
     Secrecy,
     Urgency,
 )
+from .preferences import DisplayPreference
 from .register import (
     RegisterCancellation,
     RegisterCounter,
@@ -20,11 +21,15 @@ from .register import (
     RegisterKind,
     RegisterSeries,
 )
+from .routing import Assignment, Endorsement
 
 __all__ = [
+    "Assignment",
     "Attachment",
     "AttachmentRole",
     "Direction",
+    "DisplayPreference",
+    "Endorsement",
     "Letter",
     "LetterKind",
     "LetterRecipient",

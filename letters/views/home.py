@@ -9,9 +9,8 @@ from django.utils import timezone
 
 from agencies.acting import acting_agency
 from agencies.selectors import agency_roles_of_user
-
-from .models import RegisterKind
-from .selectors import inbox_letters, outbox_letters, register_lines
+from letters.models import RegisterKind
+from letters.selectors import inbox_letters, outbox_letters, register_lines
 
 RECENT = 10
 

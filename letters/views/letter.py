@@ -1,0 +1,166 @@
+"""One letter's page and its files: fields, verification, the PDF preview, the stamped PDF."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET
+
+from letters.errors import SecretContentRefused
+from letters.forms import AssignmentForm, EndorsementForm, RefuseForm
+from letters.models import AttachmentRole, Direction, Letter, LetterStatus, RecipientRole
+from letters.selectors import (
+    agency_members,
+    letter_attachment,
+    letter_is_overdue,
+    letter_is_secret,
+    letter_main_attachment,
+    letter_receive_entry,
+    letter_verification,
+)
+from letters.services.routing import ROUTABLE
+from letters.services.secrecy import secret_content_allowed, secret_content_open
+from letters.stamp import StampNotApplicable, receiving_stamp_of, stamp_sheet, stamped_pdf
+
+from .common import clerk_page, letter_or_404, signed_in_user, tell_error
+
+PDF = "application/pdf"
+
+
+def letter_page_context(request: HttpRequest, letter: Letter, **forms: Any) -> dict[str, Any]:
+    """Everything the letter page shows; action views pass their bound forms to re-show
+    them with errors."""
+    user = signed_in_user(request)
+    may_open = secret_content_allowed(letter=letter, user=user)
+    incoming = letter.direction == Direction.INCOMING
+    attachments = list(letter.attachments.all())
+    recipients = list(letter.recipients.all())
+    return {
+        "letter": letter,
+        "may_open": may_open,
+        "is_secret": letter_is_secret(letter),
+        "is_overdue": letter_is_overdue(letter),
+        "main": next((a for a in attachments if a.role == AttachmentRole.MAIN), None),
+        "enclosures": [a for a in attachments if a.role == AttachmentRole.ENCLOSURE],
+        "addressed_to": [r for r in recipients if r.role == RecipientRole.TO],
+        "copies_to": [r for r in recipients if r.role == RecipientRole.CC],
+        "verification": letter_verification(letter=letter),
+        "receive_entry": letter_receive_entry(letter=letter) if incoming else None,
+        "can_register": incoming and letter.status == LetterStatus.RECEIVED,
+        "can_route": incoming and letter.status in ROUTABLE,
+        "endorsements": list(letter.endorsements.all()),
+        "assignments": list(letter.assignments.all()),
+        "refuse_form": forms.get("refuse_form") or RefuseForm(),
+        "endorsement_form": forms.get("endorsement_form") or EndorsementForm(),
+        "assignment_form": forms.get("assignment_form")
+        or AssignmentForm(members=agency_members(agency=letter.agency)),
+    }
+
+
+@clerk_page
+@require_GET
+def letter_detail(request: HttpRequest, letter_id: int) -> HttpResponse:
+    letter = letter_or_404(request, letter_id)
+    if letter_is_secret(letter):
+        try:
+            secret_content_open(letter=letter, actor=signed_in_user(request))
+        except SecretContentRefused as error:
+            # The page still opens with what the register shows; the content stays closed.
+            messages.warning(request, str(error.message))
+    return render(request, "letters/letter_detail.html", letter_page_context(request, letter))
+
+
+def _open_file(request: HttpRequest, letter: Letter, attachment_id: int | None) -> Any:
+    attachment = (
+        letter_main_attachment(letter=letter)
+        if attachment_id is None
+        else letter_attachment(letter=letter, attachment_id=attachment_id)
+    )
+    if attachment is None:
+        raise Http404()
+    try:
+        secret_content_open(letter=letter, actor=signed_in_user(request), attachment=attachment)
+    except SecretContentRefused as error:
+        raise PermissionDenied(str(error.message)) from error
+    return attachment
+
+
+@clerk_page
+@require_GET
+@xframe_options_sameorigin  # the letter page previews the PDF in a frame of the same origin
+def attachment_file(request: HttpRequest, letter_id: int, attachment_id: int) -> HttpResponseBase:
+    """Serve one of the letter's files. ``?inline=1`` shows a PDF in the browser; anything
+    else, and any other type, downloads: a file a sender called text/html must never run
+    as a page of the hub."""
+    letter = letter_or_404(request, letter_id)
+    attachment = _open_file(request, letter, attachment_id)
+    inline = request.GET.get("inline") == "1" and attachment.media_type == PDF
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=not inline,
+        filename=attachment.name,
+        content_type=attachment.media_type if inline else "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _pdf_response(data: bytes, *, filename: str, inline: bool) -> HttpResponseBase:
+    response = FileResponse(
+        io.BytesIO(data), as_attachment=not inline, filename=filename, content_type=PDF
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _registered(request: HttpRequest, letter_id: int) -> tuple[Letter, Any]:
+    letter = letter_or_404(request, letter_id)
+    entry = letter_receive_entry(letter=letter)
+    if entry is None:
+        raise Http404()
+    return letter, entry
+
+
+@clerk_page
+@require_GET
+@xframe_options_sameorigin
+def stamped_main_pdf(request: HttpRequest, letter_id: int) -> HttpResponseBase:
+    """The main PDF with the receiving stamp (ตรารับ) on page 1, made from the register line."""
+    letter, entry = _registered(request, letter_id)
+    main = _open_file(request, letter, None)
+    stamp = receiving_stamp_of(letter=letter, entry=entry)
+    if main.media_type != PDF or main.size > settings.HUB_STAMP_MAX_BYTES:
+        messages.warning(request, str(StampNotApplicable.default_message))
+        return redirect("letter-detail", letter_id=letter.pk)
+    with main.file.open("rb") as stream:
+        source = stream.read()
+    try:
+        data = stamped_pdf(source, stamp)
+    except StampNotApplicable as error:
+        tell_error(request, error)
+        return redirect("letter-detail", letter_id=letter.pk)
+    name = f"{_('stamped')}-{main.name}"
+    return _pdf_response(data, filename=name, inline=request.GET.get("download") != "1")
+
+
+@clerk_page
+@require_GET
+def stamp_sheet_pdf(request: HttpRequest, letter_id: int) -> HttpResponseBase:
+    """An A4 sheet carrying only the stamp, for a main file that cannot be stamped."""
+    letter, entry = _registered(request, letter_id)
+    main = letter_main_attachment(letter=letter)
+    data = stamp_sheet(
+        receiving_stamp_of(letter=letter, entry=entry), file_name=main.name if main else ""
+    )
+    return _pdf_response(data, filename=f"{_('receiving-stamp')}-{entry.number}.pdf", inline=True)
