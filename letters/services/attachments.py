@@ -143,11 +143,14 @@ def _checked(stream: IO[bytes], *, media_type: str, name: str) -> IO[bytes]:
     """Check the file's first bytes (content_check) and return a stream that starts over."""
     if stream.seekable():
         stream.seek(0)
-        head = stream.read(HEAD_BYTES)
+        head = stream.read(HEAD_BYTES)  # a seekable file gives what it has in one read
         stream.seek(0)
         content_check(head=head, media_type=media_type, name=name)
         return stream
-    head = stream.read(HEAD_BYTES)
+    # A socket-like stream may hand over a few bytes per read: read until the head is whole.
+    head = b""
+    while len(head) < HEAD_BYTES and (piece := stream.read(HEAD_BYTES - len(head))):
+        head += piece
     content_check(head=head, media_type=media_type, name=name)
     return cast(IO[bytes], _Replayed(head, stream))
 
