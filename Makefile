@@ -14,7 +14,7 @@ export HOST PORT
 # Debian packages the tests use: xmlsec1 cross-checks our XML signatures; chromium is the
 # browser Playwright drives in tests/ui (Playwright cannot download its own browsers here) and
 # fonts-thai-tlwg gives it, and the receiving stamp on PDFs, Thai fonts (docs/ui.md).
-SYSTEM_PACKAGES := xmlsec1 chromium fonts-thai-tlwg
+SYSTEM_PACKAGES := xmlsec1 chromium fonts-thai-tlwg curl
 
 .PHONY: run test lint setup translations system-packages clean
 

@@ -21,7 +21,7 @@ from exchange.models import Delivery, DeliveryStatus, InboundEnvelope
 from exchange.services.outbox import delivery_attempt
 from exchange.services.sending import letter_send
 from letters.models import Letter
-from tests.exchange.conftest import hosted, pki  # noqa: F401  (fixtures, used by name)
+from tests.exchange.conftest import hosted, hosted_committed, pki  # noqa: F401  (fixtures, used by name)
 from tests.exchange.test_delivery_flow import draft_to
 
 
