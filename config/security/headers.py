@@ -11,8 +11,13 @@ Referrer-Policy and Cross-Origin-Opener-Policy; X-Frame-Options comes from its o
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
 
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+
+_Response = TypeVar("_Response", bound=HttpResponseBase)
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -32,13 +37,24 @@ CONTENT_SECURITY_POLICY = "; ".join(
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 
-def framable_by_us(response: HttpResponse) -> HttpResponse:
+def framable_by_us(response: _Response) -> _Response:
     """Let our own pages show this response in a frame (the inline PDF preview), no one else."""
     response["X-Frame-Options"] = "SAMEORIGIN"
     response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
         "frame-ancestors 'none'", "frame-ancestors 'self'"
     )
     return response
+
+
+def framable_by_our_pages(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """View decorator: its responses may be shown in a frame of our own pages (and X-Frame-
+    Options agrees), e.g. a PDF in the letter page's preview."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> HttpResponseBase:
+        return framable_by_us(view(*args, **kwargs))
+
+    return wrapper
 
 
 class SecurityHeadersMiddleware:

@@ -12,9 +12,9 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
+from config.security.headers import framable_by_our_pages
 from letters.errors import SecretContentRefused
 from letters.forms import AssignmentForm, EndorsementForm, RefuseForm
 from letters.models import AttachmentRole, Direction, Letter, LetterStatus, RecipientRole
@@ -96,7 +96,7 @@ def _open_file(request: HttpRequest, letter: Letter, attachment_id: int | None) 
 
 @clerk_page
 @require_GET
-@xframe_options_sameorigin  # the letter page previews the PDF in a frame of the same origin
+@framable_by_our_pages  # the letter page previews the PDF in a frame
 def attachment_file(request: HttpRequest, letter_id: int, attachment_id: int) -> HttpResponseBase:
     """Serve one of the letter's files. ``?inline=1`` shows a PDF in the browser; anything
     else, and any other type, downloads: a file a sender called text/html must never run
@@ -134,7 +134,7 @@ def _registered(request: HttpRequest, letter_id: int) -> tuple[Letter, Any]:
 
 @clerk_page
 @require_GET
-@xframe_options_sameorigin
+@framable_by_our_pages
 def stamped_main_pdf(request: HttpRequest, letter_id: int) -> HttpResponseBase:
     """The main PDF with the receiving stamp (ตรารับ) on page 1, made from the register line."""
     letter, entry = _registered(request, letter_id)

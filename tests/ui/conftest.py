@@ -177,10 +177,20 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
     )
     context.set_default_timeout(15_000)
     opened = context.new_page()
+    # The hub's Content-Security-Policy must never have to block anything on its own pages
+    # (an inline script or on* handler would silently not run for clerks).
+    blocked: list[str] = []
+    opened.on(
+        "console",
+        lambda message: blocked.append(message.text)
+        if "Content Security Policy" in message.text
+        else None,
+    )
     try:
         yield opened
     finally:
         context.close()
+    assert not blocked, f"the page broke its Content-Security-Policy: {blocked}"
 
 
 def sign_in(page: Any, username: str, password: str | None = None) -> None:
