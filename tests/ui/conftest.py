@@ -182,9 +182,9 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
     blocked: list[str] = []
     opened.on(
         "console",
-        lambda message: blocked.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            blocked.append(message.text) if "Content Security Policy" in message.text else None
+        ),
     )
     try:
         yield opened
