@@ -78,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "agencies.context_processors.acting_agency",
                 "letters.context_processors.display",
+                "audit.console.access.hub_roles",
             ],
         },
     },

@@ -286,7 +286,7 @@ def deliveries_sweep(*, limit: int = 200) -> int:
     return len(ids)
 
 
-def delivery_redrive(*, delivery: Delivery, actor: Actor) -> Delivery:
+def delivery_redrive(*, delivery: Delivery, actor: Actor, reason: str = "") -> Delivery:
     """Try a failed or expired delivery again, same envelope and message id, for another TTL."""
     now = timezone.now()
     with transaction.atomic(durable=True):
@@ -308,7 +308,7 @@ def delivery_redrive(*, delivery: Delivery, actor: Actor) -> Delivery:
             agency=locked.sender,
             target=locked,
             before={"status": before},
-            after={"status": DeliveryStatus.QUEUED},
+            after={"status": DeliveryStatus.QUEUED, **({"reason": reason} if reason else {})},
         )
         kick_after_commit(locked.pk)
     locked.refresh_from_db()

@@ -46,7 +46,6 @@ from letters.services.registers import (
     register_entry_record,
 )
 from tests.conftest import make_user
-from tests.exchange.conftest import hosted, pki  # noqa: F401  (fixtures)
 from tests.exchange.test_delivery_flow import PDF, draft_to
 
 COLUMNS = RegisterColumns(

@@ -25,7 +25,6 @@ from exchange.services.outbox import delivery_attempt
 from exchange.services.sending import letter_send
 from letters.models import Direction, Letter
 from tests.conftest import make_user
-from tests.exchange.conftest import hosted, pki  # noqa: F401  (fixtures)
 from tests.exchange.test_delivery_flow import draft_to
 
 

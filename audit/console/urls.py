@@ -1,0 +1,14 @@
+from django.urls import path
+from django.views.generic import RedirectView
+
+from . import views
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="console-operations"), name="console"),
+    path("events/", views.events, name="console-events"),
+    path("letters/<int:letter_id>/", views.letter, name="console-letter"),
+    path("letters/<int:letter_id>/evidence.zip", views.evidence, name="console-evidence"),
+    path("chain/", views.chain, name="console-chain"),
+    path("operations/", views.operations, name="console-operations"),
+    path("deliveries/<int:delivery_id>/redrive/", views.redrive, name="console-redrive"),
+]
