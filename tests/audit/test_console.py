@@ -135,7 +135,7 @@ def test_the_evidence_bundle_downloads_and_verifies_offline(
     assert zipfile.is_zipfile(io.BytesIO(data))
     path = io.BytesIO(data)
     with django_db_blocker.block():
-        report = evidence_bundle_verify(path)  # type: ignore[arg-type]
+        report = evidence_bundle_verify(path)
     assert any("registration" in statement for statement in report.statements)
 
 
