@@ -203,6 +203,14 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         exc = drf_exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = drf_exceptions.PermissionDenied()
+    if isinstance(exc, drf_exceptions.PermissionDenied) or getattr(exc, "http_status", 0) == 403:
+        from config.security.denied import access_denied_record
+
+        request = context.get("request")
+        if request is not None:
+            access_denied_record(
+                request, reason=str(getattr(exc, "code", "")) or type(exc).__name__
+            )
     if isinstance(exc, HubError):
         # DRF may have turned a 401 into a 403 (no authenticator could name a challenge).
         status = exc.status_code if isinstance(exc, drf_exceptions.APIException) else None

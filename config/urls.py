@@ -31,5 +31,6 @@ urlpatterns = [
     path("metrics", monitoring.metrics, name="metrics"),
 ]
 
+handler403 = "config.security.denied.permission_denied"
 handler404 = "config.api.handlers.not_found"
 handler500 = "config.api.handlers.server_error"

@@ -184,3 +184,14 @@ def test_certificates_expiring_within_30_days_are_listed(client, registered, hub
     page = client.get(reverse("console-operations")).content.decode()
 
     assert "สำนักเลขาธิการคณะรัฐมนตรี (soc, signing)" in page
+
+
+def test_a_denied_page_is_on_the_record(client, etda):
+    clerk = make_user("somchai", (etda, AgencyRole.CLERK))
+    client.force_login(clerk)
+
+    assert client.get(reverse("console-events")).status_code == 403
+
+    event = AuditEvent.objects.get(action="audit.access.denied")
+    assert event.actor_label == "user:somchai"
+    assert event.after["path"] == reverse("console-events")
