@@ -281,7 +281,12 @@ def bench_exchange(
         try:
             registrations.update(
                 b.call(
-                    "register_arrivals", agency="soc", prefix=prefix, count=letters, timeout=timeout
+                    "register_arrivals",
+                    call_timeout=timeout + 60,
+                    agency="soc",
+                    prefix=prefix,
+                    count=letters,
+                    timeout=timeout,
                 )
             )
         except Exception as exc:  # reported, not fatal for the other numbers
@@ -328,6 +333,43 @@ def bench_exchange(
         "registration_p99_ms": percentile(registration_ms, 0.99),
         "registrar": registrations,
         "rows": rows,
+    }
+
+
+# --- 2b. a circular to many hosted agencies ------------------------------------------------
+
+
+def bench_circular(
+    nodes: dict[str, Any], *, count: int, key_kind: str, timeout: float
+) -> dict[str, Any]:
+    """One letter from ETDA to ``count`` agencies hosted on node A, until all are delivered.
+
+    Measured from the moment ``letter_send`` is called (numbering, one signed envelope per
+    recipient, queuing) to the last delivery's verified receipt; node A's worker delivers each
+    copy in-process (verify, file into the recipient's inbox, sign and verify the receipt).
+    """
+    a = nodes["a"]
+    setup = a.call("bench_hosted_agencies", call_timeout=timeout, count=count, kind=key_kind)
+    subject = f"bench-circular-{uuid.uuid4().hex[:6]}"
+    sent = a.call("send_circular", call_timeout=timeout, count=count, subject=subject)
+    waited = a.call(
+        "circular_wait", call_timeout=timeout + 60, letter_id=sent["letter"], timeout=timeout
+    )
+    clicked = _time(sent["clicked"])
+    finished = [(_time(moment) - clicked).total_seconds() for moment in waited["finished"]]
+    return {
+        "recipients": count,
+        "key_kind": key_kind,
+        "setup_seconds": setup["seconds"],
+        "send_seconds": sent["send_seconds"],
+        "total": waited["total"],
+        "done": waited["done"],
+        "failed": waited["failed"],
+        "by_status": waited["by_status"],
+        "all_delivered_seconds": max(finished) if finished else float("nan"),
+        "delivered_p50_seconds": percentile(finished, 0.50),
+        "delivered_p95_seconds": percentile(finished, 0.95),
+        "complete": waited["done"] == count,
     }
 
 
@@ -526,6 +568,21 @@ def markdown(results: dict[str, Any]) -> str:
                     f"| {_f(row['p95_ms'])} | {_f(row['total_s'])} |"
                 )
         lines.append("")
+    circular = results.get("circular")
+    if circular:
+        lines += [
+            f"### Circular to {circular['recipients']} agencies hosted on node A "
+            f"({circular['key_kind'].upper()} keys)",
+            "",
+            "| recipients | letter_send s | all terminal s | p50 / p95 s | statuses |",
+            "|---:|---:|---:|---:|---|",
+            f"| {circular['recipients']} | {_f(circular['send_seconds'], 2)} "
+            f"| {_f(circular['all_delivered_seconds'], 2)} "
+            f"| {_f(circular['delivered_p50_seconds'], 2)} "
+            f"/ {_f(circular['delivered_p95_seconds'], 2)} "
+            f"| {', '.join(f'{k}: {v}' for k, v in sorted(circular['by_status'].items()))} |",
+            "",
+        ]
     big = results.get("big_attachment")
     if big:
         lines += [
@@ -557,9 +614,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--mb-letters", type=int, default=None, help="letters with a 1 MB attachment (0: skip)"
     )
+    parser.add_argument(
+        "--circular",
+        type=int,
+        default=1000,
+        help="hosted agencies that receive one circular (0: skip)",
+    )
+    parser.add_argument(
+        "--circular-keys", choices=["ec", "rsa"], default="ec", help="key type of those agencies"
+    )
     parser.add_argument("--timeout", type=float, default=600, help="bound on each wait (s)")
     parser.add_argument("--out", type=Path, default=None, help="write results (.json or .md)")
-    parser.add_argument("--skip", action="append", default=[], choices=["sign", "exchange", "big"])
+    parser.add_argument(
+        "--skip", action="append", default=[], choices=["sign", "exchange", "big", "circular"]
+    )
     options = parser.parse_args(argv)
     mb_letters = options.mb_letters if options.mb_letters is not None else min(10, options.letters)
 
@@ -574,7 +642,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "sign" not in options.skip:
         print(f"sign + verify: {options.iterations} iterations …", file=sys.stderr)
         results["sign_verify"] = bench_sign_verify(options.iterations)
-    if not {"exchange", "big"} <= set(options.skip):
+    if options.circular <= 0:
+        options.skip.append("circular")
+    if not {"exchange", "big", "circular"} <= set(options.skip):
         from tests.e2e.harness import two_nodes
 
         with (
@@ -616,6 +686,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                         )
                     )
             results["exchange"] = runs
+            if "circular" not in options.skip:
+                print(f"circular: {options.circular} hosted agencies …", file=sys.stderr)
+                results["circular"] = bench_circular(
+                    nodes,
+                    count=options.circular,
+                    key_kind=options.circular_keys,
+                    timeout=options.timeout,
+                )
             if "big" not in options.skip:
                 print(f"big attachment: {options.big_mb} MiB …", file=sys.stderr)
                 results["big_attachment"] = bench_big_attachment(

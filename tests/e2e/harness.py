@@ -107,13 +107,18 @@ class Node:
             raise AssertionError(f"node {self.name}: manage.py {args[0]} failed:\n{result.stderr}")
         return result.stdout
 
-    def call(self, action: str, **arguments: Any) -> Any:
-        """Run ``tests.e2e.node_actions.<action>(**arguments)`` inside the node; return its JSON."""
+    def call(self, action: str, *, call_timeout: float = 120, **arguments: Any) -> Any:
+        """Run ``tests.e2e.node_actions.<action>(**arguments)`` inside the node; return its JSON.
+
+        ``call_timeout`` bounds the whole call (seconds), for actions that wait on purpose.
+        """
         code = (
             "import json, os; from tests.e2e import node_actions; "
             f"print(json.dumps(node_actions.{action}(**json.loads(os.environ['E2E_ARGUMENTS']))))"
         )
-        output = self.manage("shell", "-c", code, E2E_ARGUMENTS=json.dumps(arguments))
+        output = self.manage(
+            "shell", "-c", code, timeout=call_timeout, E2E_ARGUMENTS=json.dumps(arguments)
+        )
         return json.loads(output.strip().splitlines()[-1])
 
     def _spawn(self, role: str, *args: str) -> None:
