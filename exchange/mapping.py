@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import uuid
+from collections.abc import Iterator, Sequence
 
 from agencies.models import Agency
 from exchange.envelope import (
@@ -92,6 +94,40 @@ def letter_data(letter: Letter) -> LetterData:
             for recipient in letter.recipients.select_related("agency")
         ),
     )
+
+
+def letter_envelopes(
+    *,
+    letter: Letter,
+    recipients: Sequence[Agency],
+    conversation_id: str,
+    created_at: datetime.datetime,
+) -> Iterator[tuple[str, Envelope]]:
+    """Yield (message id, envelope) of each recipient's copy of a numbered outgoing letter.
+
+    The letter part (with its distribution list and manifest) is read from the database once
+    and shared by every copy: only the header names the recipient.
+    """
+    sender = party_for(letter.agency)
+    data = letter_data(letter)
+    manifest = manifest_for(letter)
+    for recipient in recipients:
+        message_id = str(uuid.uuid4())
+        yield (
+            message_id,
+            Envelope(
+                header=Header(
+                    message_id=message_id,
+                    message_type=MessageType.LETTER,
+                    created_at=created_at,
+                    sender=sender,
+                    recipient=party_for(recipient),
+                    conversation_id=conversation_id,
+                ),
+                letter=data,
+                manifest=manifest,
+            ),
+        )
 
 
 def letter_envelope(
