@@ -55,9 +55,9 @@ __all__ = [
     "attachments_verify",
     "envelope_sign",
     "envelope_to_xml",
+    "envelope_verify",
     "envelopes_sign",
     "envelopes_to_xml",
-    "envelope_verify",
     "sign_tree",
     "xml_to_envelope",
 ]
