@@ -20,7 +20,13 @@ from exchange.envelope import (
 )
 from letters.letter_number import parse_letter_number
 from letters.models import Attachment, Letter, RecipientRole
-from letters.services.letters import LetterFields, LetterParts, RecipientInput, ReferenceInput
+from letters.services.letters import (
+    AgencyRef,
+    LetterFields,
+    LetterParts,
+    RecipientInput,
+    ReferenceInput,
+)
 
 
 def party_for(agency: Agency) -> Party:
@@ -159,12 +165,12 @@ def incoming_values(data: LetterData) -> tuple[LetterFields, LetterParts]:
         parsed = parse_letter_number(data.number.text) if data.number.text else None
     except ValueError:
         parsed = None
-    known = {
-        agency.key: agency
-        for agency in Agency.objects.filter(
+    # Primary keys only: a circular's copy names a thousand agencies (see AgencyRef).
+    known = dict(
+        Agency.objects.filter(
             key__in=[entry.party.agency_key for entry in data.distribution], is_active=True
-        )
-    }
+        ).values_list("key", "pk")
+    )
     values = LetterFields(
         subject=data.subject,
         kind=data.kind,
@@ -190,7 +196,7 @@ def incoming_values(data: LetterData) -> tuple[LetterFields, LetterParts]:
         # Agencies our directory does not know stay in the signed envelope, not in the copy.
         recipients=[
             RecipientInput(
-                agency=known[entry.party.agency_key],
+                agency=AgencyRef(pk=known[entry.party.agency_key], is_active=True),
                 role=RecipientRole.CC if entry.role == "cc" else RecipientRole.TO,
                 addressee=entry.addressee,
             )
