@@ -21,13 +21,16 @@ from __future__ import annotations
 
 import datetime
 import itertools
-from collections.abc import Callable, Iterable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID, ObjectIdentifier
 from cryptography.x509.verification import (
     Criticality,
@@ -272,6 +275,55 @@ def _check_validity(
             raise CertificateExpired(details=moment_facts)
 
 
+class _Memo:
+    """A small, bounded, thread-safe memo (least recently used entries go first)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any:
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+# Path validation is the costly part of certificate_check, and for one signer it gives the same
+# answer envelope after envelope. What it depends on is the key below (the leaf, the anchors and
+# intermediates, byte for byte: a changed trust store is another key) and the time, which enters
+# only through the validity periods of the certificates on the path. So a chain found once is
+# reused for any time inside all of their validity periods and validated afresh outside them.
+# Revocation is never memoised: it is judged on every call against the CRLs of that call, so a
+# newly imported CRL counts for the very next envelope; only the verdict "this CRL is really
+# signed by this issuer" is remembered, keyed by both of them byte for byte.
+_chains = _Memo(4096)
+_crl_signatures = _Memo(1024)
+
+
+def validation_memo_clear() -> None:
+    """Forget memoised chains and CRL signature verdicts (tests; never needed for correctness)."""
+    _chains.clear()
+    _crl_signatures.clear()
+
+
+def _der(certificate: x509.Certificate) -> bytes:
+    return certificate.public_bytes(Encoding.DER)
+
+
 def _check_chain(
     certificate: x509.Certificate,
     *,
@@ -281,6 +333,28 @@ def _check_chain(
 ) -> list[x509.Certificate]:
     if not trust.anchors:
         raise CertificateUntrusted(details={**facts, "reason": "no trust anchor is configured"})
+    key = (
+        _der(certificate),
+        tuple(_der(anchor) for anchor in trust.anchors),
+        tuple(_der(intermediate) for intermediate in trust.intermediates),
+    )
+    known: list[x509.Certificate] | None = _chains.get(key)
+    if known is not None and all(
+        member.not_valid_before_utc <= at <= member.not_valid_after_utc for member in known
+    ):
+        return known
+    chain = _build_chain(certificate, trust=trust, at=at, facts=facts)
+    _chains.put(key, chain)
+    return chain
+
+
+def _build_chain(
+    certificate: x509.Certificate,
+    *,
+    trust: TrustMaterial,
+    at: datetime.datetime,
+    facts: dict[str, Any],
+) -> list[x509.Certificate]:
     verifier = (
         PolicyBuilder()
         .store(Store(list(trust.anchors)))
@@ -302,8 +376,21 @@ def _crls_of(
     if not isinstance(issuer_key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
         return []
     return [
-        crl for crl in crls if crl.issuer == issuer.subject and crl.is_signature_valid(issuer_key)
+        crl for crl in crls if crl.issuer == issuer.subject and _signed_by(crl, issuer, issuer_key)
     ]
+
+
+def _signed_by(
+    crl: x509.CertificateRevocationList,
+    issuer: x509.Certificate,
+    issuer_key: rsa.RSAPublicKey | ec.EllipticCurvePublicKey,
+) -> bool:
+    key = (_der(issuer), crl.public_bytes(Encoding.DER))
+    verdict: bool | None = _crl_signatures.get(key)
+    if verdict is None:
+        verdict = crl.is_signature_valid(issuer_key)
+        _crl_signatures.put(key, verdict)
+    return verdict
 
 
 def _check_revocation(

@@ -137,12 +137,25 @@ def read_header(root: etree._Element) -> Header:
     )
 
 
+_PARTY_FIELDS = tuple(
+    tag(name) for name in ("AgencyKey", "Name", "EcmsMinistryCode", "EcmsDepartmentCode")
+)
+_ADDRESSEE = tag("Addressee")
+
+
 def _distribution_entry(item: etree._Element) -> DistributionEntry:
-    fields = _Children(item)
+    # The schema allows each field once, so a plain dict of the children is the index here.
+    texts = {child.tag: child.text or "" for child in item}
+    key, name, ministry, department = (texts.get(field, "") for field in _PARTY_FIELDS)
     return DistributionEntry(
-        party=_party_of(fields),
+        party=Party(
+            agency_key=key,
+            name_th=name,
+            ecms_ministry_code=ministry,
+            ecms_department_code=department,
+        ),
         role=item.get("role", "to"),
-        addressee=fields.text("Addressee"),
+        addressee=texts.get(_ADDRESSEE, ""),
     )
 
 
