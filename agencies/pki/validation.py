@@ -23,7 +23,7 @@ import datetime
 import itertools
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -164,6 +164,32 @@ def key_strength_check(certificate: x509.Certificate, *, min_rsa_bits: int = 204
     )
 
 
+class _Facts(Mapping[str, Any]):
+    """The certificate's fingerprint and subject for error details, worked out only when an
+    error needs them: a certificate that passes never pays for formatting its name."""
+
+    def __init__(self, certificate: x509.Certificate) -> None:
+        self._certificate = certificate
+        self._values: dict[str, Any] | None = None
+
+    def _computed(self) -> dict[str, Any]:
+        if self._values is None:
+            self._values = {
+                "fingerprint_sha256": fingerprint_sha256(self._certificate),
+                "subject": self._certificate.subject.rfc4514_string(),
+            }
+        return self._values
+
+    def __getitem__(self, key: str) -> Any:
+        return self._computed()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._computed())
+
+    def __len__(self) -> int:
+        return len(self._computed())
+
+
 def _certificate_check(
     certificate: x509.Certificate,
     *,
@@ -171,17 +197,14 @@ def _certificate_check(
     signing_time: datetime.datetime,
     now: datetime.datetime,
     min_rsa_bits: int,
-    usage_check: Callable[[x509.Certificate, dict[str, Any]], None],
+    usage_check: Callable[[x509.Certificate, Mapping[str, Any]], None],
 ) -> None:
     for name, moment in (("signing_time", signing_time), ("now", now)):
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise ValueError(f"{name} must be timezone-aware.")
     signing_time = signing_time.astimezone(datetime.UTC)
     now = now.astimezone(datetime.UTC)
-    facts = {
-        "fingerprint_sha256": fingerprint_sha256(certificate),
-        "subject": certificate.subject.rfc4514_string(),
-    }
+    facts = _Facts(certificate)
     try:
         _check_key(certificate, min_rsa_bits=min_rsa_bits, facts=facts)
         usage_check(certificate, facts)
@@ -195,7 +218,9 @@ def _certificate_check(
         raise InvalidCertificate(details={**facts, "reason": str(exc)}) from exc
 
 
-def _check_key(certificate: x509.Certificate, *, min_rsa_bits: int, facts: dict[str, Any]) -> None:
+def _check_key(
+    certificate: x509.Certificate, *, min_rsa_bits: int, facts: Mapping[str, Any]
+) -> None:
     try:
         key = certificate.public_key()
     except (ValueError, UnsupportedAlgorithm) as exc:
@@ -223,14 +248,14 @@ def _check_key(certificate: x509.Certificate, *, min_rsa_bits: int, facts: dict[
     raise WeakKey(details={**facts, "reason": "key_type_not_accepted", "type": type(key).__name__})
 
 
-def _key_usage(certificate: x509.Certificate, facts: dict[str, Any]) -> x509.KeyUsage:
+def _key_usage(certificate: x509.Certificate, facts: Mapping[str, Any]) -> x509.KeyUsage:
     try:
         return certificate.extensions.get_extension_for_class(x509.KeyUsage).value
     except x509.ExtensionNotFound as exc:
         raise KeyUsageInvalid(details={**facts, "reason": "no_key_usage"}) from exc
 
 
-def _check_extended_key_usage(certificate: x509.Certificate, facts: dict[str, Any]) -> None:
+def _check_extended_key_usage(certificate: x509.Certificate, facts: Mapping[str, Any]) -> None:
     try:
         purposes = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     except x509.ExtensionNotFound:
@@ -245,13 +270,13 @@ def _check_extended_key_usage(certificate: x509.Certificate, facts: dict[str, An
         )
 
 
-def _check_signing_usage(certificate: x509.Certificate, facts: dict[str, Any]) -> None:
+def _check_signing_usage(certificate: x509.Certificate, facts: Mapping[str, Any]) -> None:
     if not _key_usage(certificate, facts).digital_signature:
         raise KeyUsageInvalid(details={**facts, "reason": "no_digital_signature"})
     _check_extended_key_usage(certificate, facts)
 
 
-def _check_encryption_usage(certificate: x509.Certificate, facts: dict[str, Any]) -> None:
+def _check_encryption_usage(certificate: x509.Certificate, facts: Mapping[str, Any]) -> None:
     usage = _key_usage(certificate, facts)
     if not (usage.key_encipherment or usage.key_agreement):
         raise KeyUsageInvalid(details={**facts, "reason": "no_key_encipherment"})
@@ -262,17 +287,23 @@ def _check_validity(
     *,
     signing_time: datetime.datetime,
     now: datetime.datetime,
-    facts: dict[str, Any],
+    facts: Mapping[str, Any],
 ) -> None:
     not_before = certificate.not_valid_before_utc
     not_after = certificate.not_valid_after_utc
-    period = {"not_before": not_before.isoformat(), "not_after": not_after.isoformat()}
     for moment_name, moment in (("signing_time", signing_time), ("now", now)):
-        moment_facts = {**facts, **period, "moment": moment_name, "at": moment.isoformat()}
+        if not_before <= moment <= not_after:
+            continue
+        moment_facts = {
+            **facts,
+            "not_before": not_before.isoformat(),
+            "not_after": not_after.isoformat(),
+            "moment": moment_name,
+            "at": moment.isoformat(),
+        }
         if moment < not_before:
             raise CertificateNotYetValid(details=moment_facts)
-        if moment > not_after:
-            raise CertificateExpired(details=moment_facts)
+        raise CertificateExpired(details=moment_facts)
 
 
 class _Memo:
@@ -329,7 +360,7 @@ def _check_chain(
     *,
     trust: TrustMaterial,
     at: datetime.datetime,
-    facts: dict[str, Any],
+    facts: Mapping[str, Any],
 ) -> list[x509.Certificate]:
     if not trust.anchors:
         raise CertificateUntrusted(details={**facts, "reason": "no trust anchor is configured"})
@@ -353,7 +384,7 @@ def _build_chain(
     *,
     trust: TrustMaterial,
     at: datetime.datetime,
-    facts: dict[str, Any],
+    facts: Mapping[str, Any],
 ) -> list[x509.Certificate]:
     verifier = (
         PolicyBuilder()
@@ -398,7 +429,7 @@ def _check_revocation(
     *,
     crls: tuple[x509.CertificateRevocationList, ...],
     now: datetime.datetime,
-    facts: dict[str, Any],
+    facts: Mapping[str, Any],
 ) -> None:
     # Every certificate below the anchor: the signer and any intermediate CA. The anchor
     # itself is trusted by configuration; removing it is how it is "revoked".

@@ -381,8 +381,10 @@ def envelope_verify(
     report.ok("signature_shape")
 
     presented = _key_info_certificate(signature)
-    registered = {fingerprint(c): c for c in directory.signing_certificates(claimed_sender)}
-    certificate = registered.get(fingerprint(presented))
+    # Certificates compare by their DER bytes.
+    certificate = next(
+        (c for c in directory.signing_certificates(claimed_sender) if c == presented), None
+    )
     if certificate is None:
         raise errors.CertificateNotRegistered(details={"sender": claimed_sender})
     try:
