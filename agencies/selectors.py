@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from .models import Agency, AgencyRole, HubRole, HubRoleName, Membership
@@ -58,3 +61,31 @@ def user_has_hub_role(*, user: Viewer, role: HubRoleName) -> bool:
         and user.is_active
         and HubRole.objects.filter(user=user, role=role).exists()
     )
+
+
+def active_agency_ids(*, keys: Sequence[str]) -> dict[str, int]:
+    """Return {key: primary key} of the active agencies among the keys (unknown keys left out).
+
+    Plain SQL with bound parameters: the ORM prepares each value of an IN list through the
+    field (about 4 µs a key), and a circular's copy names a thousand agencies.
+    """
+    unique = list(dict.fromkeys(keys))
+    found: dict[str, int] = {}
+    if not unique:
+        return found
+    meta = Agency._meta
+    quote = connection.ops.quote_name
+    key_column = quote(meta.get_field("key").column)
+    # SQLite binds at most max_query_params values per statement; PostgreSQL has no such cap.
+    batch = connection.features.max_query_params or len(unique)
+    with connection.cursor() as cursor:
+        for start in range(0, len(unique), batch):
+            chunk = unique[start : start + batch]
+            cursor.execute(
+                f"SELECT {key_column}, {quote(meta.pk.column)} FROM {quote(meta.db_table)} "  # noqa: S608
+                f"WHERE {quote(meta.get_field('is_active').column)} = %s "
+                f"AND {key_column} IN ({', '.join(['%s'] * len(chunk))})",
+                [True, *chunk],
+            )
+            found.update(cursor.fetchall())
+    return found

@@ -649,7 +649,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         with (
             tempfile.TemporaryDirectory(prefix="bench-exchange-") as base,
-            two_nodes(Path(base)) as nodes,
+            two_nodes(Path(base), DEBUG="0") as nodes,
         ):
             runs = []
             if "exchange" not in options.skip:

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 
 from agencies.models import Agency
+from agencies.selectors import active_agency_ids
 from exchange.envelope import (
     DistributionEntry,
     Envelope,
@@ -166,11 +167,7 @@ def incoming_values(data: LetterData) -> tuple[LetterFields, LetterParts]:
     except ValueError:
         parsed = None
     # Primary keys only: a circular's copy names a thousand agencies (see AgencyRef).
-    known = dict(
-        Agency.objects.filter(
-            key__in=[entry.party.agency_key for entry in data.distribution], is_active=True
-        ).values_list("key", "pk")
-    )
+    known = active_agency_ids(keys=[entry.party.agency_key for entry in data.distribution])
     values = LetterFields(
         subject=data.subject,
         kind=data.kind,
