@@ -18,7 +18,7 @@ from signxml.xades.xades import XAdESSigner
 from .document_copies import DocumentCopies
 from .schema import envelope_schema
 from .types import Envelope
-from .xml_build import envelope_to_xml, envelopes_to_xml
+from .xml_build import envelope_to_xml, envelope_trees, header_probe
 
 SigningKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
@@ -46,10 +46,18 @@ def sign_tree(root: etree._Element, *, key: SigningKey, certificate: x509.Certif
     Those bytes are final: re-indenting or re-serialising them would break the signature, so
     callers keep them as they are.
     """
+    _schema_checked(root)
+    return _sign(root, key=key, certificate=certificate)
+
+
+def _schema_checked(document: etree._Element) -> None:
     schema = envelope_schema()
-    if not schema.validate(root):
+    if not schema.validate(document):
         # Our own bug, not the peer's: never sign what a recipient would refuse.
         raise ValueError(f"Refusing to sign an envelope the schema rejects: {schema.error_log}")
+
+
+def _sign(root: etree._Element, *, key: SigningKey, certificate: x509.Certificate) -> bytes:
     signer = _EnvelopeSigner(
         signature_algorithm=_signature_method(key),
         digest_algorithm=DigestAlgorithm.SHA256,
@@ -77,6 +85,12 @@ def envelope_sign(envelope: Envelope, *, key: SigningKey, certificate: x509.Cert
 def envelopes_sign(
     envelopes: Iterable[Envelope], *, key: SigningKey, certificate: x509.Certificate
 ) -> Iterator[bytes]:
-    """Build and sign envelopes one at a time (the copies of a circular); yield their bytes."""
-    for root in envelopes_to_xml(envelopes):
-        yield sign_tree(root, key=key, certificate=certificate)
+    """Build and sign envelopes one at a time (the copies of a circular); yield their bytes.
+
+    Each is checked against the schema before it is signed, as ``sign_tree`` does; a copy
+    whose body is that of the envelope before it (already checked) has its header checked on
+    a small probe instead of the whole distribution list again.
+    """
+    for root, header_only_new in envelope_trees(envelopes):
+        _schema_checked(header_probe(root) if header_only_new else root)
+        yield _sign(root, key=key, certificate=certificate)

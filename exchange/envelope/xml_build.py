@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import functools
 from collections.abc import Iterable, Iterator
 
 from lxml import etree
@@ -177,6 +178,16 @@ def envelopes_to_xml(envelopes: Iterable[Envelope]) -> Iterator[etree._Element]:
     building it again for each of a thousand recipients made sending a circular quadratic in
     Python; copying a tree is done by libxml2.
     """
+    for root, _header_only_new in envelope_trees(envelopes):
+        yield root
+
+
+def envelope_trees(envelopes: Iterable[Envelope]) -> Iterator[tuple[etree._Element, bool]]:
+    """Yield (tree, header_only_new) per envelope, as ``envelopes_to_xml`` builds them.
+
+    ``header_only_new`` is true when everything but the header is a copy of the tree yielded
+    before it (what the signer needs to know to check the schema of the header alone).
+    """
     template: etree._Element | None = None
     template_of: Envelope | None = None
     for envelope in envelopes:
@@ -189,7 +200,7 @@ def envelopes_to_xml(envelopes: Iterable[Envelope]) -> Iterator[etree._Element]:
         ):
             template = envelope_to_xml(envelope)
             template_of = envelope
-            yield copy.deepcopy(template)
+            yield copy.deepcopy(template), False
             continue
         _check_content(envelope)
         root = copy.deepcopy(template)
@@ -197,4 +208,42 @@ def envelopes_to_xml(envelopes: Iterable[Envelope]) -> Iterator[etree._Element]:
         # Built in place (not moved in from another tree), so it uses the root's namespace
         # declaration exactly as envelope_to_xml does; then put first, where the header goes.
         root.insert(0, _header(root, envelope.header))
-        yield root
+        yield root, True
+
+
+def header_probe(root: etree._Element) -> etree._Element:
+    """Return a small envelope with a copy of the root's header and a fixed receipt body.
+
+    The schema judges the header the same way whatever body follows it (no constraint of the
+    XSD spans the header and the body), so validating this probe validates the header.
+    """
+    probe = etree.Element(tag("Envelope"), nsmap={None: NAMESPACE})
+    probe.append(copy.deepcopy(root[0]))
+    for part in _probe_body():
+        probe.append(copy.deepcopy(part))
+    return probe
+
+
+@functools.cache
+def _probe_body() -> tuple[etree._Element, ...]:
+    moment = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+    identifier = "00000000-0000-4000-8000-000000000000"
+    party = Party(agency_key="probe", name_th="probe")
+    receipt = envelope_to_xml(
+        Envelope(
+            header=Header(
+                message_id=identifier,
+                message_type=MessageType.RECEIPT,
+                created_at=moment,
+                sender=party,
+                recipient=party,
+                conversation_id=identifier,
+            ),
+            acknowledgement=AcknowledgementData(
+                acknowledged_message_id=identifier,
+                acknowledged_envelope_sha256="0" * 64,
+                at=moment,
+            ),
+        )
+    )
+    return tuple(receipt[1:])

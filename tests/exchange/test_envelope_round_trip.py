@@ -172,3 +172,16 @@ def test_the_copies_of_a_circular_are_built_as_one_at_a_time_would_be(pki):
     assert [envelope_verify(data, directory=directory, now=now()).envelope for data in signed] == (
         copies
     )
+
+
+def test_a_circular_copy_with_a_header_the_schema_refuses_is_not_signed(pki):
+    """Copies after the first have only their header checked: that check must still bite."""
+    first = letter_envelope()
+    bad = replace(first, header=replace(first.header, recipient=replace(SOC, agency_key="NO KEY")))
+    signed = envelopes_sign(
+        [first, bad], key=pki.etda.private_key, certificate=pki.etda.certificate
+    )
+
+    assert next(signed)
+    with pytest.raises(ValueError, match="schema rejects"):
+        next(signed)
