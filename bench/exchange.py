@@ -507,6 +507,13 @@ def _f(value: float, digits: int = 1) -> str:
 
 def markdown(results: dict[str, Any]) -> str:
     lines = ["## Results", ""]
+    backend = results.get("backend") or {}
+    if backend:
+        lines += [
+            f"Set-up: {backend['database']}, {backend['broker']} broker, {backend['web']}, "
+            f"worker concurrency {backend['worker_concurrency']} per node, DEBUG off.",
+            "",
+        ]
     sv = results.get("sign_verify")
     if sv:
         lines += [
@@ -556,7 +563,7 @@ def markdown(results: dict[str, Any]) -> str:
     tasks = results.get("worker_tasks") or {}
     if tasks:
         lines += [
-            "### Celery task run times (solo worker, whole run)",
+            "### Celery task run times (whole run, from the workers' logs)",
             "",
             "| node | task | count | median ms | p95 ms | total s |",
             "|---|---|---:|---:|---:|---:|",
@@ -623,6 +630,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--circular-keys", choices=["ec", "rsa"], default="ec", help="key type of those agencies"
     )
+    parser.add_argument(
+        "--worker-concurrency",
+        type=int,
+        default=1,
+        help="Celery worker processes per node (1: solo pool; more: prefork pool)",
+    )
+    parser.add_argument(
+        "--web",
+        choices=["runserver", "gunicorn"],
+        default="runserver",
+        help="web server of each node (gunicorn: 2 sync workers)",
+    )
     parser.add_argument("--timeout", type=float, default=600, help="bound on each wait (s)")
     parser.add_argument("--out", type=Path, default=None, help="write results (.json or .md)")
     parser.add_argument(
@@ -637,6 +656,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "backend": {
             "database": "postgresql" if os.environ.get("DATABASE_URL") else "sqlite",
             "broker": "redis" if os.environ.get("CELERY_BROKER_URL") else "filesystem",
+            "web": options.web,
+            "worker_concurrency": options.worker_concurrency,
+            "debug": False,
         },
     }
     if "sign" not in options.skip:
@@ -649,7 +671,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         with (
             tempfile.TemporaryDirectory(prefix="bench-exchange-") as base,
-            two_nodes(Path(base), DEBUG="0") as nodes,
+            two_nodes(
+                Path(base),
+                worker_concurrency=options.worker_concurrency,
+                web_server=options.web,
+                DEBUG="0",
+            ) as nodes,
         ):
             runs = []
             if "exchange" not in options.skip:

@@ -275,11 +275,25 @@ def register_series_for(letter: Letter, *, register: RegisterKind) -> RegisterSe
 
 
 def _recipient_names(letter: Letter) -> str:
-    return ", ".join(
+    """Name the main recipients for the register's "to" column, within the column's length.
+
+    A circular to hundreds of agencies does not fit: the names that fit are followed by how
+    many more there are (the full list stays on the letter itself).
+    """
+    names = [
         recipient.agency.abbreviation or recipient.agency.name_th
         for recipient in letter.recipients.select_related("agency")
         if recipient.role == RecipientRole.TO
-    )
+    ]
+    limit = RegisterEntry._meta.get_field("to_party").max_length or 1000
+    text = ", ".join(names)
+    if len(text) <= limit:
+        return text
+    for shown in range(len(names) - 1, -1, -1):
+        text = ", ".join(names[:shown]) + f" และอีก {len(names) - shown} หน่วยงาน"
+        if len(text) <= limit:
+            break
+    return text
 
 
 def _render_number(letter: Letter, *, running: int) -> str:
