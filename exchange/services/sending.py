@@ -36,8 +36,8 @@ def letter_send(*, letter: Letter, actor: Actor) -> list[Delivery]:
             or not recipients
         ):
             raise NotSendable(details={"status": locked.status, "recipients": len(recipients)})
+        # Numbers the locked instance in place (and saves it): no need to read it back.
         number_locked_letter(letter=locked, actor=actor)
-        locked.refresh_from_db()
         material = signing_material_for(locked.agency)
         envelopes = list(
             letter_envelopes(
