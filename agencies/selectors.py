@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Field, Q, QuerySet
 
 from .models import Agency, AgencyRole, HubRole, HubRoleName, Membership
 
@@ -73,19 +73,24 @@ def active_agency_ids(*, keys: Sequence[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     if not unique:
         return found
-    meta = Agency._meta
     quote = connection.ops.quote_name
-    key_column = quote(meta.get_field("key").column)
+    key, pk, active = (quote(_column(name)) for name in ("key", "id", "is_active"))
+    table = quote(Agency._meta.db_table)
     # SQLite binds at most max_query_params values per statement; PostgreSQL has no such cap.
     batch = connection.features.max_query_params or len(unique)
     with connection.cursor() as cursor:
         for start in range(0, len(unique), batch):
             chunk = unique[start : start + batch]
             cursor.execute(
-                f"SELECT {key_column}, {quote(meta.pk.column)} FROM {quote(meta.db_table)} "  # noqa: S608
-                f"WHERE {quote(meta.get_field('is_active').column)} = %s "
-                f"AND {key_column} IN ({', '.join(['%s'] * len(chunk))})",
+                f"SELECT {key}, {pk} FROM {table} WHERE {active} = %s "  # noqa: S608
+                f"AND {key} IN ({', '.join(['%s'] * len(chunk))})",
                 [True, *chunk],
             )
             found.update(cursor.fetchall())
     return found
+
+
+def _column(name: str) -> str:
+    field = Agency._meta.get_field(name)
+    assert isinstance(field, Field) and field.column  # a concrete column, not a relation
+    return field.column

@@ -56,7 +56,7 @@ class _Children:
         by_tag: dict[str, etree._Element] = {}
         if element is not None:
             for child in element:
-                by_tag.setdefault(child.tag, child)  # type: ignore[arg-type]
+                by_tag.setdefault(child.tag, child)
         self._by_tag = by_tag
 
     def element(self, name: str) -> etree._Element | None:

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field, fields
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from agencies.models import Agency
@@ -179,7 +180,7 @@ def _insert_recipients(letter: Letter, recipients: Sequence[RecipientInput]) -> 
         return
     meta = LetterRecipient._meta
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(meta.get_field(name).column) for name in _RECIPIENT_COLUMNS)
+    columns = ", ".join(quote(_recipient_column(name)) for name in _RECIPIENT_COLUMNS)
     row_placeholder = "(" + ", ".join(["%s"] * len(_RECIPIENT_COLUMNS)) + ")"
     # SQLite binds at most max_query_params values per statement; PostgreSQL has no such cap.
     limit = connection.features.max_query_params
@@ -192,6 +193,12 @@ def _insert_recipients(letter: Letter, recipients: Sequence[RecipientInput]) -> 
                 + ", ".join([row_placeholder] * len(chunk)),
                 [value for row in chunk for value in row],
             )
+
+
+def _recipient_column(name: str) -> str:
+    field = LetterRecipient._meta.get_field(name)
+    assert isinstance(field, Field) and field.column  # a concrete column, not a relation
+    return field.column
 
 
 def letter_create_draft(
