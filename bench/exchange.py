@@ -293,6 +293,7 @@ def bench_exchange(
             registrations["error"] = str(exc)[-500:]
 
     registrar = threading.Thread(target=register, daemon=True)
+    cpu = CpuMeter(nodes)
     registrar.start()
     sent = a.call("send_paced", count=letters, prefix=prefix, rate=rate, attach_bytes=attach_bytes)
 
@@ -303,6 +304,8 @@ def bench_exchange(
 
     rows = wait_for(done, timeout=timeout, every=1.0)
     registrar.join(timeout=30)
+    node_cpu = cpu.seconds()
+    shell_cpu = sent.get("cpu_seconds", 0.0) + float(registrations.get("cpu_seconds", 0.0))
     created = [_time(r["created"]) for r in rows]
     delivered = [_time(r["delivered"]) for r in rows if r["delivered"]]
     receipt_ms = [
@@ -332,8 +335,52 @@ def bench_exchange(
         "registration_p95_ms": percentile(registration_ms, 0.95),
         "registration_p99_ms": percentile(registration_ms, 0.99),
         "registrar": registrations,
+        # CPU seconds spent by the nodes' web servers and workers (children included) during
+        # the run, and by the sending and registering shells: what a letter costs whatever
+        # else shares the machine.
+        "node_cpu_seconds": node_cpu,
+        "shell_cpu_seconds": shell_cpu,
+        "cpu_ms_per_letter": (sum(node_cpu.values()) + shell_cpu) * 1000 / letters,
         "rows": rows,
     }
+
+
+class CpuMeter:
+    """CPU seconds used by the nodes' processes (and their children) since it was made."""
+
+    def __init__(self, nodes: dict[str, Any]) -> None:
+        self.processes: dict[str, Any] = {}
+        try:
+            import psutil
+        except ImportError:
+            return
+        for node in nodes.values():
+            for role, process in node.processes.items():
+                try:
+                    self.processes[f"{node.name}.{role}"] = psutil.Process(process.pid)
+                except psutil.Error:
+                    continue
+        self.start = self._read()
+
+    def _read(self) -> dict[str, float]:
+        import psutil
+
+        found: dict[str, float] = {}
+        for name, process in self.processes.items():
+            try:
+                family = [process, *process.children(recursive=True)]
+                found[name] = sum(
+                    member.cpu_times().user + member.cpu_times().system for member in family
+                )
+            except psutil.Error:
+                continue
+        return found
+
+    def seconds(self) -> dict[str, float]:
+        if not self.processes:
+            return {}
+        now = self._read()
+        return {name: now[name] - self.start.get(name, 0.0) for name in now}
 
 
 # --- 2b. a circular to many hosted agencies ------------------------------------------------
@@ -351,10 +398,12 @@ def bench_circular(
     a = nodes["a"]
     setup = a.call("bench_hosted_agencies", call_timeout=timeout, count=count, kind=key_kind)
     subject = f"bench-circular-{uuid.uuid4().hex[:6]}"
+    cpu = CpuMeter(nodes)
     sent = a.call("send_circular", call_timeout=timeout, count=count, subject=subject)
     waited = a.call(
         "circular_wait", call_timeout=timeout + 60, letter_id=sent["letter"], timeout=timeout
     )
+    node_cpu = cpu.seconds()
     clicked = _time(sent["clicked"])
     finished = [(_time(moment) - clicked).total_seconds() for moment in waited["finished"]]
     return {
@@ -370,6 +419,8 @@ def bench_circular(
         "delivered_p50_seconds": percentile(finished, 0.50),
         "delivered_p95_seconds": percentile(finished, 0.95),
         "complete": waited["done"] == count,
+        "node_cpu_seconds": node_cpu,
+        "send_cpu_seconds": sent.get("send_cpu_seconds", float("nan")),
     }
 
 
@@ -548,8 +599,9 @@ def markdown(results: dict[str, Any]) -> str:
             "### Two-node exchange A (etda) → B (soc)",
             "",
             "| run | letters | send rate/s | delivered | letters/s sustained "
-            "| receipt p50 / p95 / p99 ms | registration p50 / p95 / p99 ms |",
-            "|---|---:|---:|---:|---:|---:|---:|",
+            "| receipt p50 / p95 / p99 ms | registration p50 / p95 / p99 ms "
+            "| CPU ms per letter |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for run in runs:
             lines.append(
@@ -558,9 +610,16 @@ def markdown(results: dict[str, Any]) -> str:
                 f"| {_f(run['receipt_p50_ms'], 0)} / {_f(run['receipt_p95_ms'], 0)} "
                 f"/ {_f(run['receipt_p99_ms'], 0)} "
                 f"| {_f(run['registration_p50_ms'], 0)} / {_f(run['registration_p95_ms'], 0)} "
-                f"/ {_f(run['registration_p99_ms'], 0)} |"
+                f"/ {_f(run['registration_p99_ms'], 0)} "
+                f"| {_f(run.get('cpu_ms_per_letter', float('nan')), 0)} |"
             )
-        lines.append("")
+        lines += [
+            "",
+            "CPU ms per letter: the nodes' web servers and workers plus the sending and "
+            "registering shells, whole ladder (letter, receipt, registration), database server "
+            "not included.",
+            "",
+        ]
     tasks = results.get("worker_tasks") or {}
     if tasks:
         lines += [
@@ -582,12 +641,15 @@ def markdown(results: dict[str, Any]) -> str:
             f"### Circular to {circular['recipients']} agencies hosted on node A "
             f"({circular['key_kind'].upper()} keys)",
             "",
-            "| recipients | letter_send s | all terminal s | p50 / p95 s | statuses |",
-            "|---:|---:|---:|---:|---|",
+            "| recipients | letter_send s (CPU s) | all terminal s | p50 / p95 s "
+            "| node CPU s | statuses |",
+            "|---:|---:|---:|---:|---:|---|",
             f"| {circular['recipients']} | {_f(circular['send_seconds'], 2)} "
+            f"({_f(circular['send_cpu_seconds'], 2)}) "
             f"| {_f(circular['all_delivered_seconds'], 2)} "
             f"| {_f(circular['delivered_p50_seconds'], 2)} "
             f"/ {_f(circular['delivered_p95_seconds'], 2)} "
+            f"| {_f(sum(circular['node_cpu_seconds'].values()), 1)} "
             f"| {', '.join(f'{k}: {v}' for k, v in sorted(circular['by_status'].items()))} |",
             "",
         ]
