@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import Field, Q, QuerySet
 
 from .models import Agency, AgencyRole, ApiKey, HubRole, HubRoleName, Membership
 
@@ -79,3 +82,36 @@ def api_key_by_prefix(*, prefix: str) -> ApiKey | None:
 def api_keys_of_agency(*, agency: Agency) -> QuerySet[ApiKey]:
     """Return the agency's keys, live and revoked; never another agency's."""
     return ApiKey.objects.filter(agency=agency).select_related("agency")
+
+
+def active_agency_ids(*, keys: Sequence[str]) -> dict[str, int]:
+    """Return {key: primary key} of the active agencies among the keys (unknown keys left out).
+
+    Plain SQL with bound parameters: the ORM prepares each value of an IN list through the
+    field (about 4 µs a key), and a circular's copy names a thousand agencies.
+    """
+    unique = list(dict.fromkeys(keys))
+    found: dict[str, int] = {}
+    if not unique:
+        return found
+    quote = connection.ops.quote_name
+    key, pk, active = (quote(_column(name)) for name in ("key", "id", "is_active"))
+    table = quote(Agency._meta.db_table)
+    # SQLite binds at most max_query_params values per statement; PostgreSQL has no such cap.
+    batch = connection.features.max_query_params or len(unique)
+    with connection.cursor() as cursor:
+        for start in range(0, len(unique), batch):
+            chunk = unique[start : start + batch]
+            cursor.execute(
+                f"SELECT {key}, {pk} FROM {table} WHERE {active} = %s "  # noqa: S608
+                f"AND {key} IN ({', '.join(['%s'] * len(chunk))})",
+                [True, *chunk],
+            )
+            found.update(cursor.fetchall())
+    return found
+
+
+def _column(name: str) -> str:
+    field = Agency._meta.get_field(name)
+    assert isinstance(field, Field) and field.column  # a concrete column, not a relation
+    return field.column

@@ -271,8 +271,14 @@ def bench_exchange(
     rate: float,
     attach_bytes: int = 0,
     timeout: float = 600,
+    queued: bool = False,
 ) -> dict[str, Any]:
-    """Send ``letters`` A→B; register each copy on B as it arrives; read the times on A."""
+    """Send ``letters`` A→B; register each copy on B as it arrives; read the times on A.
+
+    ``queued``: node A's worker is stopped while the letters are sent and started once all
+    are queued, so letters/s measures how fast the nodes deliver a backlog, not how fast one
+    shell can send (receipt times then include the wait in the queue).
+    """
     a, b = nodes["a"], nodes["b"]
     prefix = f"bench-{label}-{uuid.uuid4().hex[:6]}"
     registrations: dict[str, Any] = {}
@@ -281,15 +287,26 @@ def bench_exchange(
         try:
             registrations.update(
                 b.call(
-                    "register_arrivals", agency="soc", prefix=prefix, count=letters, timeout=timeout
+                    "register_arrivals",
+                    call_timeout=timeout + 60,
+                    agency="soc",
+                    prefix=prefix,
+                    count=letters,
+                    timeout=timeout,
                 )
             )
         except Exception as exc:  # reported, not fatal for the other numbers
             registrations["error"] = str(exc)[-500:]
 
     registrar = threading.Thread(target=register, daemon=True)
+    cpu = CpuMeter(nodes)
     registrar.start()
+    if queued:
+        a.stop("worker")
     sent = a.call("send_paced", count=letters, prefix=prefix, rate=rate, attach_bytes=attach_bytes)
+    if queued:
+        cpu = CpuMeter(nodes)  # the restarted worker is a new process
+        a.start_worker()
 
     def done() -> list[dict[str, Any]] | None:
         rows: list[dict[str, Any]] = a.call("delivery_times", prefix=prefix)
@@ -298,6 +315,8 @@ def bench_exchange(
 
     rows = wait_for(done, timeout=timeout, every=1.0)
     registrar.join(timeout=30)
+    node_cpu = cpu.seconds()
+    shell_cpu = sent.get("cpu_seconds", 0.0) + float(registrations.get("cpu_seconds", 0.0))
     created = [_time(r["created"]) for r in rows]
     delivered = [_time(r["delivered"]) for r in rows if r["delivered"]]
     receipt_ms = [
@@ -310,7 +329,13 @@ def bench_exchange(
     registration_ms = [
         (_time(r["registered_seen"]) - _time(r["created"])).total_seconds() * 1000 for r in rows
     ]
-    window = (max(delivered) - min(created)).total_seconds() if delivered else float("nan")
+    if queued:
+        # From the first receipt to the last: the restarted worker's start-up is not counted.
+        window = (max(delivered) - min(delivered)).total_seconds() if delivered else float("nan")
+        rate_count = len(delivered) - 1
+    else:
+        window = (max(delivered) - min(created)).total_seconds() if delivered else float("nan")
+        rate_count = letters
     return {
         "label": label,
         "letters": letters,
@@ -319,7 +344,7 @@ def bench_exchange(
         "send_seconds": sent["seconds"],
         "send_rate": letters / sent["seconds"] if sent["seconds"] else float("nan"),
         "delivered": len(delivered),
-        "letters_per_second": letters / window if window else float("nan"),
+        "letters_per_second": rate_count / window if window else float("nan"),
         "receipt_p50_ms": percentile(receipt_ms, 0.50),
         "receipt_p95_ms": percentile(receipt_ms, 0.95),
         "receipt_p99_ms": percentile(receipt_ms, 0.99),
@@ -327,7 +352,92 @@ def bench_exchange(
         "registration_p95_ms": percentile(registration_ms, 0.95),
         "registration_p99_ms": percentile(registration_ms, 0.99),
         "registrar": registrations,
+        # CPU seconds spent by the nodes' web servers and workers (children included) during
+        # the run, and by the sending and registering shells: what a letter costs whatever
+        # else shares the machine.
+        "node_cpu_seconds": node_cpu,
+        "shell_cpu_seconds": shell_cpu,
+        "cpu_ms_per_letter": (sum(node_cpu.values()) + shell_cpu) * 1000 / letters,
         "rows": rows,
+    }
+
+
+class CpuMeter:
+    """CPU seconds used by the nodes' processes (and their children) since it was made."""
+
+    def __init__(self, nodes: dict[str, Any]) -> None:
+        self.processes: dict[str, Any] = {}
+        try:
+            import psutil
+        except ImportError:
+            return
+        for node in nodes.values():
+            for role, process in node.processes.items():
+                try:
+                    self.processes[f"{node.name}.{role}"] = psutil.Process(process.pid)
+                except psutil.Error:
+                    continue
+        self.start = self._read()
+
+    def _read(self) -> dict[str, float]:
+        import psutil
+
+        found: dict[str, float] = {}
+        for name, process in self.processes.items():
+            try:
+                family = [process, *process.children(recursive=True)]
+                found[name] = sum(
+                    member.cpu_times().user + member.cpu_times().system for member in family
+                )
+            except psutil.Error:
+                continue
+        return found
+
+    def seconds(self) -> dict[str, float]:
+        if not self.processes:
+            return {}
+        now = self._read()
+        return {name: now[name] - self.start.get(name, 0.0) for name in now}
+
+
+# --- 2b. a circular to many hosted agencies ------------------------------------------------
+
+
+def bench_circular(
+    nodes: dict[str, Any], *, count: int, key_kind: str, timeout: float
+) -> dict[str, Any]:
+    """One letter from ETDA to ``count`` agencies hosted on node A, until all are delivered.
+
+    Measured from the moment ``letter_send`` is called (numbering, one signed envelope per
+    recipient, queuing) to the last delivery's verified receipt; node A's worker delivers each
+    copy in-process (verify, file into the recipient's inbox, sign and verify the receipt).
+    """
+    a = nodes["a"]
+    setup = a.call("bench_hosted_agencies", call_timeout=timeout, count=count, kind=key_kind)
+    subject = f"bench-circular-{uuid.uuid4().hex[:6]}"
+    cpu = CpuMeter(nodes)
+    sent = a.call("send_circular", call_timeout=timeout, count=count, subject=subject)
+    waited = a.call(
+        "circular_wait", call_timeout=timeout + 60, letter_id=sent["letter"], timeout=timeout
+    )
+    node_cpu = cpu.seconds()
+    clicked = _time(sent["clicked"])
+    finished = [(_time(moment) - clicked).total_seconds() for moment in waited["finished"]]
+    return {
+        "recipients": count,
+        "key_kind": key_kind,
+        "setup_seconds": setup["seconds"],
+        "send_seconds": sent["send_seconds"],
+        "total": waited["total"],
+        "done": waited["done"],
+        "failed": waited["failed"],
+        "by_status": waited["by_status"],
+        "all_delivered_seconds": max(finished) if finished else float("nan"),
+        "delivered_p50_seconds": percentile(finished, 0.50),
+        "delivered_p95_seconds": percentile(finished, 0.95),
+        "complete": waited["done"] == count,
+        "node_cpu_seconds": node_cpu,
+        "send_cpu_seconds": sent.get("send_cpu_seconds", float("nan")),
     }
 
 
@@ -465,6 +575,14 @@ def _f(value: float, digits: int = 1) -> str:
 
 def markdown(results: dict[str, Any]) -> str:
     lines = ["## Results", ""]
+    backend = results.get("backend") or {}
+    if backend:
+        lines += [
+            f"Set-up: {backend['database']}, {backend['broker']} broker, {backend['web']}, "
+            f"worker concurrency {backend['worker_concurrency']} per node, DEBUG off, "
+            "CONN_MAX_AGE=60.",
+            "",
+        ]
     sv = results.get("sign_verify")
     if sv:
         lines += [
@@ -498,8 +616,9 @@ def markdown(results: dict[str, Any]) -> str:
             "### Two-node exchange A (etda) → B (soc)",
             "",
             "| run | letters | send rate/s | delivered | letters/s sustained "
-            "| receipt p50 / p95 / p99 ms | registration p50 / p95 / p99 ms |",
-            "|---|---:|---:|---:|---:|---:|---:|",
+            "| receipt p50 / p95 / p99 ms | registration p50 / p95 / p99 ms "
+            "| CPU ms per letter |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for run in runs:
             lines.append(
@@ -508,13 +627,20 @@ def markdown(results: dict[str, Any]) -> str:
                 f"| {_f(run['receipt_p50_ms'], 0)} / {_f(run['receipt_p95_ms'], 0)} "
                 f"/ {_f(run['receipt_p99_ms'], 0)} "
                 f"| {_f(run['registration_p50_ms'], 0)} / {_f(run['registration_p95_ms'], 0)} "
-                f"/ {_f(run['registration_p99_ms'], 0)} |"
+                f"/ {_f(run['registration_p99_ms'], 0)} "
+                f"| {_f(run.get('cpu_ms_per_letter', float('nan')), 0)} |"
             )
-        lines.append("")
+        lines += [
+            "",
+            "CPU ms per letter: the nodes' web servers and workers plus the sending and "
+            "registering shells, whole ladder (letter, receipt, registration), database server "
+            "not included.",
+            "",
+        ]
     tasks = results.get("worker_tasks") or {}
     if tasks:
         lines += [
-            "### Celery task run times (solo worker, whole run)",
+            "### Celery task run times (whole run, from the workers' logs)",
             "",
             "| node | task | count | median ms | p95 ms | total s |",
             "|---|---|---:|---:|---:|---:|",
@@ -526,6 +652,24 @@ def markdown(results: dict[str, Any]) -> str:
                     f"| {_f(row['p95_ms'])} | {_f(row['total_s'])} |"
                 )
         lines.append("")
+    circular = results.get("circular")
+    if circular:
+        lines += [
+            f"### Circular to {circular['recipients']} agencies hosted on node A "
+            f"({circular['key_kind'].upper()} keys)",
+            "",
+            "| recipients | letter_send s (CPU s) | all terminal s | p50 / p95 s "
+            "| node CPU s | statuses |",
+            "|---:|---:|---:|---:|---:|---|",
+            f"| {circular['recipients']} | {_f(circular['send_seconds'], 2)} "
+            f"({_f(circular['send_cpu_seconds'], 2)}) "
+            f"| {_f(circular['all_delivered_seconds'], 2)} "
+            f"| {_f(circular['delivered_p50_seconds'], 2)} "
+            f"/ {_f(circular['delivered_p95_seconds'], 2)} "
+            f"| {_f(sum(circular['node_cpu_seconds'].values()), 1)} "
+            f"| {', '.join(f'{k}: {v}' for k, v in sorted(circular['by_status'].items()))} |",
+            "",
+        ]
     big = results.get("big_attachment")
     if big:
         lines += [
@@ -557,9 +701,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--mb-letters", type=int, default=None, help="letters with a 1 MB attachment (0: skip)"
     )
+    parser.add_argument(
+        "--circular",
+        type=int,
+        default=1000,
+        help="hosted agencies that receive one circular (0: skip)",
+    )
+    parser.add_argument(
+        "--circular-keys", choices=["ec", "rsa"], default="ec", help="key type of those agencies"
+    )
+    parser.add_argument(
+        "--worker-concurrency",
+        type=int,
+        default=1,
+        help="Celery worker processes per node (1: solo pool; more: prefork pool)",
+    )
+    parser.add_argument(
+        "--web",
+        choices=["runserver", "gunicorn"],
+        default="runserver",
+        help="web server of each node (gunicorn: 2 sync workers)",
+    )
     parser.add_argument("--timeout", type=float, default=600, help="bound on each wait (s)")
     parser.add_argument("--out", type=Path, default=None, help="write results (.json or .md)")
-    parser.add_argument("--skip", action="append", default=[], choices=["sign", "exchange", "big"])
+    parser.add_argument(
+        "--skip", action="append", default=[], choices=["sign", "exchange", "big", "circular"]
+    )
     options = parser.parse_args(argv)
     mb_letters = options.mb_letters if options.mb_letters is not None else min(10, options.letters)
 
@@ -569,17 +736,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         "backend": {
             "database": "postgresql" if os.environ.get("DATABASE_URL") else "sqlite",
             "broker": "redis" if os.environ.get("CELERY_BROKER_URL") else "filesystem",
+            "web": options.web,
+            "worker_concurrency": options.worker_concurrency,
+            "debug": False,
+            "conn_max_age": 60,
         },
     }
     if "sign" not in options.skip:
         print(f"sign + verify: {options.iterations} iterations …", file=sys.stderr)
         results["sign_verify"] = bench_sign_verify(options.iterations)
-    if not {"exchange", "big"} <= set(options.skip):
+    if options.circular <= 0:
+        options.skip.append("circular")
+    if not {"exchange", "big", "circular"} <= set(options.skip):
         from tests.e2e.harness import two_nodes
 
         with (
             tempfile.TemporaryDirectory(prefix="bench-exchange-") as base,
-            two_nodes(Path(base)) as nodes,
+            two_nodes(
+                Path(base),
+                worker_concurrency=options.worker_concurrency,
+                web_server=options.web,
+                # As production runs (docs/operations.md): no SQL kept for debugging, and
+                # database connections reused instead of opened for every request and task.
+                DEBUG="0",
+                CONN_MAX_AGE="60",
+            ) as nodes,
         ):
             runs = []
             if "exchange" not in options.skip:
@@ -591,6 +772,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                         letters=options.letters,
                         rate=0,
                         timeout=options.timeout,
+                    )
+                )
+                print(
+                    f"exchange: {options.letters} letters queued, then drained …", file=sys.stderr
+                )
+                runs.append(
+                    bench_exchange(
+                        nodes,
+                        label="4 KB, queued then drained",
+                        letters=options.letters,
+                        rate=0,
+                        timeout=options.timeout,
+                        queued=True,
                     )
                 )
                 print(f"exchange: {options.letters} letters at {options.rate}/s …", file=sys.stderr)
@@ -616,6 +810,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                         )
                     )
             results["exchange"] = runs
+            if "circular" not in options.skip:
+                print(f"circular: {options.circular} hosted agencies …", file=sys.stderr)
+                results["circular"] = bench_circular(
+                    nodes,
+                    count=options.circular,
+                    key_kind=options.circular_keys,
+                    timeout=options.timeout,
+                )
             if "big" not in options.skip:
                 print(f"big attachment: {options.big_mb} MiB …", file=sys.stderr)
                 results["big_attachment"] = bench_big_attachment(

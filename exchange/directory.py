@@ -24,9 +24,15 @@ class DatabaseDirectory:
         # An envelope an agency's system hands us to send may go to any agency we know.
         self._outgoing = outgoing
         self._trust: TrustMaterial | None = None
+        self._agencies: dict[str, Agency | None] = {}
 
     def _agency(self, agency_key: str) -> Agency | None:
-        return Agency.objects.filter(key=agency_key, is_active=True).first()
+        # Once per verification: "does it exist" and "its certificates" ask about the same row.
+        if agency_key not in self._agencies:
+            self._agencies[agency_key] = Agency.objects.filter(
+                key=agency_key, is_active=True
+            ).first()
+        return self._agencies[agency_key]
 
     def agency_exists(self, agency_key: str) -> bool:
         return self._agency(agency_key) is not None

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
 
 from agencies.models import Agency
+from agencies.selectors import active_agency_ids
 from exchange.envelope import (
     DistributionEntry,
     Envelope,
@@ -19,7 +21,13 @@ from exchange.envelope import (
 )
 from letters.letter_number import parse_letter_number
 from letters.models import Attachment, Letter, RecipientRole
-from letters.services.letters import LetterFields, LetterParts, RecipientInput, ReferenceInput
+from letters.services.letters import (
+    AgencyRef,
+    LetterFields,
+    LetterParts,
+    RecipientInput,
+    ReferenceInput,
+)
 
 
 def party_for(agency: Agency) -> Party:
@@ -95,6 +103,40 @@ def letter_data(letter: Letter) -> LetterData:
     )
 
 
+def letter_envelopes(
+    *,
+    letter: Letter,
+    recipients: Sequence[Agency],
+    conversation_id: str,
+    created_at: datetime.datetime,
+) -> Iterator[tuple[str, Envelope]]:
+    """Yield (message id, envelope) of each recipient's copy of a numbered outgoing letter.
+
+    The letter part (with its distribution list and manifest) is read from the database once
+    and shared by every copy: only the header names the recipient.
+    """
+    sender = party_for(letter.agency)
+    data = letter_data(letter)
+    manifest = manifest_for(letter)
+    for recipient in recipients:
+        message_id = str(uuid.uuid4())
+        yield (
+            message_id,
+            Envelope(
+                header=Header(
+                    message_id=message_id,
+                    message_type=MessageType.LETTER,
+                    created_at=created_at,
+                    sender=sender,
+                    recipient=party_for(recipient),
+                    conversation_id=conversation_id,
+                ),
+                letter=data,
+                manifest=manifest,
+            ),
+        )
+
+
 def letter_envelope(
     *,
     letter: Letter,
@@ -124,12 +166,8 @@ def incoming_values(data: LetterData) -> tuple[LetterFields, LetterParts]:
         parsed = parse_letter_number(data.number.text) if data.number.text else None
     except ValueError:
         parsed = None
-    known = {
-        agency.key: agency
-        for agency in Agency.objects.filter(
-            key__in=[entry.party.agency_key for entry in data.distribution], is_active=True
-        )
-    }
+    # Primary keys only: a circular's copy names a thousand agencies (see AgencyRef).
+    known = active_agency_ids(keys=[entry.party.agency_key for entry in data.distribution])
     values = LetterFields(
         subject=data.subject,
         kind=data.kind,
@@ -155,7 +193,7 @@ def incoming_values(data: LetterData) -> tuple[LetterFields, LetterParts]:
         # Agencies our directory does not know stay in the signed envelope, not in the copy.
         recipients=[
             RecipientInput(
-                agency=known[entry.party.agency_key],
+                agency=AgencyRef(pk=known[entry.party.agency_key], is_active=True),
                 role=RecipientRole.CC if entry.role == "cc" else RecipientRole.TO,
                 addressee=entry.addressee,
             )

@@ -6,6 +6,8 @@ trying again could help (transient) or not (permanent: the other side refused th
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -103,6 +105,30 @@ class HostedTransport:
         return TransportOutcome(receipt=result.receipt)
 
 
+_clients: dict[tuple[int, bool], httpx.Client] = {}
+_clients_lock = threading.Lock()
+
+
+def push_client() -> httpx.Client:
+    """Return this process's HTTP client for pushes, made on first use and then reused.
+
+    A new client per push built a TLS context and loaded the CA bundle each time, which cost
+    more CPU than the rest of a delivery; a shared one also keeps connections to a peer open
+    between deliveries (httpcore drops those the peer has closed before reusing them). Keyed
+    by process id, so a forked worker never uses its parent's connections, and by the TLS
+    setting, so a changed setting takes effect.
+    """
+    key = (os.getpid(), bool(settings.HUB_PUSH_VERIFY_TLS))
+    client = _clients.get(key)
+    if client is None:
+        with _clients_lock:
+            client = _clients.get(key)
+            if client is None:
+                client = httpx.Client(verify=key[1], follow_redirects=False)
+                _clients[key] = client
+    return client
+
+
 class PushTransport:
     """POST to the recipient's inbound endpoint (a peer hub or the agency's own system)."""
 
@@ -119,13 +145,12 @@ class PushTransport:
                 files[name] = (name, stream, "application/octet-stream")
             try:
                 # No redirects: a 3xx could send the letter somewhere the directory did not name.
-                response = httpx.post(
+                response = push_client().post(
                     url,
                     files=files,
                     headers={"Idempotency-Key": str(delivery.message_id)},
                     timeout=timeout,
                     follow_redirects=False,
-                    verify=settings.HUB_PUSH_VERIFY_TLS,
                 )
             except httpx.TimeoutException as exc:
                 raise TransportError("exchange.push_timeout", permanent=False) from exc

@@ -21,13 +21,16 @@ from __future__ import annotations
 
 import datetime
 import itertools
-from collections.abc import Callable, Iterable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID, ObjectIdentifier
 from cryptography.x509.verification import (
     Criticality,
@@ -161,6 +164,32 @@ def key_strength_check(certificate: x509.Certificate, *, min_rsa_bits: int = 204
     )
 
 
+class _Facts(Mapping[str, Any]):
+    """The certificate's fingerprint and subject for error details, worked out only when an
+    error needs them: a certificate that passes never pays for formatting its name."""
+
+    def __init__(self, certificate: x509.Certificate) -> None:
+        self._certificate = certificate
+        self._values: dict[str, Any] | None = None
+
+    def _computed(self) -> dict[str, Any]:
+        if self._values is None:
+            self._values = {
+                "fingerprint_sha256": fingerprint_sha256(self._certificate),
+                "subject": self._certificate.subject.rfc4514_string(),
+            }
+        return self._values
+
+    def __getitem__(self, key: str) -> Any:
+        return self._computed()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._computed())
+
+    def __len__(self) -> int:
+        return len(self._computed())
+
+
 def _certificate_check(
     certificate: x509.Certificate,
     *,
@@ -168,17 +197,14 @@ def _certificate_check(
     signing_time: datetime.datetime,
     now: datetime.datetime,
     min_rsa_bits: int,
-    usage_check: Callable[[x509.Certificate, dict[str, Any]], None],
+    usage_check: Callable[[x509.Certificate, Mapping[str, Any]], None],
 ) -> None:
     for name, moment in (("signing_time", signing_time), ("now", now)):
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise ValueError(f"{name} must be timezone-aware.")
     signing_time = signing_time.astimezone(datetime.UTC)
     now = now.astimezone(datetime.UTC)
-    facts = {
-        "fingerprint_sha256": fingerprint_sha256(certificate),
-        "subject": certificate.subject.rfc4514_string(),
-    }
+    facts = _Facts(certificate)
     try:
         _check_key(certificate, min_rsa_bits=min_rsa_bits, facts=facts)
         usage_check(certificate, facts)
@@ -192,7 +218,9 @@ def _certificate_check(
         raise InvalidCertificate(details={**facts, "reason": str(exc)}) from exc
 
 
-def _check_key(certificate: x509.Certificate, *, min_rsa_bits: int, facts: dict[str, Any]) -> None:
+def _check_key(
+    certificate: x509.Certificate, *, min_rsa_bits: int, facts: Mapping[str, Any]
+) -> None:
     try:
         key = certificate.public_key()
     except (ValueError, UnsupportedAlgorithm) as exc:
@@ -220,14 +248,14 @@ def _check_key(certificate: x509.Certificate, *, min_rsa_bits: int, facts: dict[
     raise WeakKey(details={**facts, "reason": "key_type_not_accepted", "type": type(key).__name__})
 
 
-def _key_usage(certificate: x509.Certificate, facts: dict[str, Any]) -> x509.KeyUsage:
+def _key_usage(certificate: x509.Certificate, facts: Mapping[str, Any]) -> x509.KeyUsage:
     try:
         return certificate.extensions.get_extension_for_class(x509.KeyUsage).value
     except x509.ExtensionNotFound as exc:
         raise KeyUsageInvalid(details={**facts, "reason": "no_key_usage"}) from exc
 
 
-def _check_extended_key_usage(certificate: x509.Certificate, facts: dict[str, Any]) -> None:
+def _check_extended_key_usage(certificate: x509.Certificate, facts: Mapping[str, Any]) -> None:
     try:
         purposes = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     except x509.ExtensionNotFound:
@@ -242,13 +270,13 @@ def _check_extended_key_usage(certificate: x509.Certificate, facts: dict[str, An
         )
 
 
-def _check_signing_usage(certificate: x509.Certificate, facts: dict[str, Any]) -> None:
+def _check_signing_usage(certificate: x509.Certificate, facts: Mapping[str, Any]) -> None:
     if not _key_usage(certificate, facts).digital_signature:
         raise KeyUsageInvalid(details={**facts, "reason": "no_digital_signature"})
     _check_extended_key_usage(certificate, facts)
 
 
-def _check_encryption_usage(certificate: x509.Certificate, facts: dict[str, Any]) -> None:
+def _check_encryption_usage(certificate: x509.Certificate, facts: Mapping[str, Any]) -> None:
     usage = _key_usage(certificate, facts)
     if not (usage.key_encipherment or usage.key_agreement):
         raise KeyUsageInvalid(details={**facts, "reason": "no_key_encipherment"})
@@ -259,17 +287,72 @@ def _check_validity(
     *,
     signing_time: datetime.datetime,
     now: datetime.datetime,
-    facts: dict[str, Any],
+    facts: Mapping[str, Any],
 ) -> None:
     not_before = certificate.not_valid_before_utc
     not_after = certificate.not_valid_after_utc
-    period = {"not_before": not_before.isoformat(), "not_after": not_after.isoformat()}
     for moment_name, moment in (("signing_time", signing_time), ("now", now)):
-        moment_facts = {**facts, **period, "moment": moment_name, "at": moment.isoformat()}
+        if not_before <= moment <= not_after:
+            continue
+        moment_facts = {
+            **facts,
+            "not_before": not_before.isoformat(),
+            "not_after": not_after.isoformat(),
+            "moment": moment_name,
+            "at": moment.isoformat(),
+        }
         if moment < not_before:
             raise CertificateNotYetValid(details=moment_facts)
-        if moment > not_after:
-            raise CertificateExpired(details=moment_facts)
+        raise CertificateExpired(details=moment_facts)
+
+
+class _Memo:
+    """A small, bounded, thread-safe memo (least recently used entries go first)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any:
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+# Path validation is the costly part of certificate_check, and for one signer it gives the same
+# answer envelope after envelope. What it depends on is the key below (the leaf, the anchors and
+# intermediates, byte for byte: a changed trust store is another key) and the time, which enters
+# only through the validity periods of the certificates on the path. So a chain found once is
+# reused for any time inside all of their validity periods and validated afresh outside them.
+# Revocation is never memoised: it is judged on every call against the CRLs of that call, so a
+# newly imported CRL counts for the very next envelope; only the verdict "this CRL is really
+# signed by this issuer" is remembered, keyed by both of them byte for byte.
+_chains = _Memo(4096)
+_crl_signatures = _Memo(1024)
+
+
+def validation_memo_clear() -> None:
+    """Forget memoised chains and CRL signature verdicts (tests; never needed for correctness)."""
+    _chains.clear()
+    _crl_signatures.clear()
+
+
+def _der(certificate: x509.Certificate) -> bytes:
+    return certificate.public_bytes(Encoding.DER)
 
 
 def _check_chain(
@@ -277,10 +360,32 @@ def _check_chain(
     *,
     trust: TrustMaterial,
     at: datetime.datetime,
-    facts: dict[str, Any],
+    facts: Mapping[str, Any],
 ) -> list[x509.Certificate]:
     if not trust.anchors:
         raise CertificateUntrusted(details={**facts, "reason": "no trust anchor is configured"})
+    key = (
+        _der(certificate),
+        tuple(_der(anchor) for anchor in trust.anchors),
+        tuple(_der(intermediate) for intermediate in trust.intermediates),
+    )
+    known: list[x509.Certificate] | None = _chains.get(key)
+    if known is not None and all(
+        member.not_valid_before_utc <= at <= member.not_valid_after_utc for member in known
+    ):
+        return known
+    chain = _build_chain(certificate, trust=trust, at=at, facts=facts)
+    _chains.put(key, chain)
+    return chain
+
+
+def _build_chain(
+    certificate: x509.Certificate,
+    *,
+    trust: TrustMaterial,
+    at: datetime.datetime,
+    facts: Mapping[str, Any],
+) -> list[x509.Certificate]:
     verifier = (
         PolicyBuilder()
         .store(Store(list(trust.anchors)))
@@ -302,8 +407,21 @@ def _crls_of(
     if not isinstance(issuer_key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
         return []
     return [
-        crl for crl in crls if crl.issuer == issuer.subject and crl.is_signature_valid(issuer_key)
+        crl for crl in crls if crl.issuer == issuer.subject and _signed_by(crl, issuer, issuer_key)
     ]
+
+
+def _signed_by(
+    crl: x509.CertificateRevocationList,
+    issuer: x509.Certificate,
+    issuer_key: rsa.RSAPublicKey | ec.EllipticCurvePublicKey,
+) -> bool:
+    key = (_der(issuer), crl.public_bytes(Encoding.DER))
+    verdict: bool | None = _crl_signatures.get(key)
+    if verdict is None:
+        verdict = crl.is_signature_valid(issuer_key)
+        _crl_signatures.put(key, verdict)
+    return verdict
 
 
 def _check_revocation(
@@ -311,7 +429,7 @@ def _check_revocation(
     *,
     crls: tuple[x509.CertificateRevocationList, ...],
     now: datetime.datetime,
-    facts: dict[str, Any],
+    facts: Mapping[str, Any],
 ) -> None:
     # Every certificate below the anchor: the signer and any intermediate CA. The anchor
     # itself is trusted by configuration; removing it is how it is "revoked".

@@ -339,6 +339,9 @@ def celery_settings(broker_url: str, var_dir: Path) -> dict[str, Any]:
             "processed_folder": str(folders["processed"]),
             "control_folder": str(folders["control"]),
             "store_processed": False,
+            # The folder is polled; kombu's default of a second between polls kept each kick
+            # waiting up to that long whenever the queue had just run empty.
+            "polling_interval": 0.1,
         }
         default_backend = f"file://{var_dir / 'celery-results'}"
         (var_dir / "celery-results").mkdir(parents=True, exist_ok=True)

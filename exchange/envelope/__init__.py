@@ -4,6 +4,7 @@ The public surface::
 
     envelope_to_xml(envelope)            -> unsigned tree
     envelope_sign(envelope, key=, certificate=) -> bytes to store and send
+    envelopes_sign(envelopes, key=, certificate=) -> those bytes, one envelope at a time
     envelope_verify(data, directory=, now=)     -> VerifiedEnvelope (or an EnvelopeRejected)
     attachments_verify(manifest, streams)       -> None (or an EnvelopeRejected)
 """
@@ -11,7 +12,7 @@ The public surface::
 from .attachments import attachments_verify
 from .errors import EnvelopeRejected
 from .policy import DEFAULT_POLICY, VerificationPolicy
-from .signing import envelope_sign, sign_tree
+from .signing import envelope_sign, envelopes_sign, sign_tree
 from .types import (
     ACKNOWLEDGEMENT_TYPES,
     NAMESPACE,
@@ -28,7 +29,7 @@ from .types import (
     ReferenceData,
 )
 from .verification import Report, SenderDirectory, VerifiedEnvelope, envelope_verify
-from .xml_build import envelope_to_xml
+from .xml_build import envelope_to_xml, envelopes_to_xml
 from .xml_read import xml_to_envelope
 
 __all__ = [
@@ -55,6 +56,8 @@ __all__ = [
     "envelope_sign",
     "envelope_to_xml",
     "envelope_verify",
+    "envelopes_sign",
+    "envelopes_to_xml",
     "sign_tree",
     "xml_to_envelope",
 ]

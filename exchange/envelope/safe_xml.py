@@ -7,6 +7,8 @@ hostile document costs at most ``max_bytes`` of parsing and never a billion-laug
 
 from __future__ import annotations
 
+import threading
+
 from lxml import etree
 
 from .errors import (
@@ -82,21 +84,62 @@ def parse_xml(data: bytes, *, max_bytes: int, max_depth: int) -> etree._Element:
         raise Malformed(details={"line": exc.lineno, "column": exc.offset}) from exc
     if root.getroottree().docinfo.doctype:
         raise DtdForbidden()
-    for node in root.iter():
-        if not isinstance(node.tag, str):
-            raise CommentsForbidden()
-        if etree.QName(node).namespace in XINCLUDE_NAMESPACES:
-            raise XIncludeForbidden()
-        if any(etree.QName(name).namespace == XSI_NAMESPACE for name in node.attrib):
-            raise SchemaInvalid(details={"reason": "xsi attributes are not allowed"})
+    _refuse_forbidden_nodes(root)
     if any(True for _ in root.itersiblings(preceding=True)) or any(
         True for _ in root.itersiblings()
     ):
         # Comments or processing instructions before or after the root element.
         raise CommentsForbidden()
-    depth = 0
-    for event, _element in etree.iterwalk(root, events=("start", "end")):
-        depth += 1 if event == "start" else -1
-        if depth > max_depth:
-            raise TooDeep(details={"max_depth": max_depth})
+    if _deeper_than(root, max_depth):
+        raise TooDeep(details={"max_depth": max_depth})
     return root
+
+
+# Walking every node in Python cost more than parsing; both searches below run in libxml2.
+# Comments, processing instructions, entity references and XInclude elements are matched by
+# lxml's C-level tag filter; an attribute in the xsi namespace needs XPath.
+_REFUSED_NODES = (
+    etree.Comment,
+    etree.ProcessingInstruction,
+    etree.Entity,
+    *(f"{{{namespace}}}*" for namespace in XINCLUDE_NAMESPACES),
+)
+_XSI_HOLDER = "(descendant-or-self::*[@*[namespace-uri() = $xsi]])[1]"
+_local = threading.local()
+
+
+def compiled_xpath(expression: str) -> etree.XPath:
+    """Compile once per thread (lxml's XPath objects are not meant to be shared across them)."""
+    cache: dict[str, etree.XPath] = _local.__dict__.setdefault("xpaths", {})
+    compiled = cache.get(expression)
+    if compiled is None:
+        compiled = cache[expression] = etree.XPath(expression)
+    return compiled
+
+
+def _refuse_forbidden_nodes(root: etree._Element) -> None:
+    """Refuse the first forbidden node in document order (which error a document with several
+    faults gets depends on that order, as it did when every node was visited in turn)."""
+    refused = next(root.iter(*_REFUSED_NODES), None)
+    found = compiled_xpath(_XSI_HOLDER)(root, xsi=XSI_NAMESPACE)
+    xsi_holder = found[0] if isinstance(found, list) and found else None
+    if refused is not None and xsi_holder is not None:
+        # Rare (a document with both faults): keep whichever comes first.
+        # One node can be both (an XInclude element with an xsi attribute): XInclude it is.
+        first = next(node for node in root.iter() if node is refused or node is xsi_holder)
+        if first is not refused:
+            refused = None
+    if refused is None:
+        if xsi_holder is not None:
+            raise SchemaInvalid(details={"reason": "xsi attributes are not allowed"})
+        return
+    if not isinstance(refused.tag, str):
+        raise CommentsForbidden()
+    raise XIncludeForbidden()
+
+
+def _deeper_than(root: etree._Element, max_depth: int) -> bool:
+    """Say whether an element lies more than ``max_depth`` levels deep (the root is level 1)."""
+    if max_depth < 1:
+        return True
+    return bool(compiled_xpath("boolean(" + "/".join(["*"] * max_depth) + ")")(root))

@@ -7,16 +7,18 @@ xmlsec1 and the JDK verify them (see tests/exchange/test_xmlsec1_interop.py).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
 from signxml.xades.xades import XAdESSigner
 
+from .document_copies import DocumentCopies
 from .schema import envelope_schema
 from .types import Envelope
-from .xml_build import envelope_to_xml
+from .xml_build import envelope_to_xml, envelope_trees, header_probe
 
 SigningKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
@@ -31,17 +33,32 @@ def _signature_method(key: SigningKey) -> SignatureMethod:
     raise TypeError(f"Unsupported signing key type {type(key).__name__}.")
 
 
+class _EnvelopeSigner(DocumentCopies, XAdESSigner):
+    """signxml's XAdES signer; the envelope it is given is copied by lxml (document_copies.py).
+
+    The output is checked by xmlsec1 and the JDK in tests/exchange/test_xmlsec1_interop.py.
+    """
+
+
 def sign_tree(root: etree._Element, *, key: SigningKey, certificate: x509.Certificate) -> bytes:
     """Sign an envelope tree and return the exact bytes to store and send.
 
     Those bytes are final: re-indenting or re-serialising them would break the signature, so
     callers keep them as they are.
     """
+    _schema_checked(root)
+    return _sign(root, key=key, certificate=certificate)
+
+
+def _schema_checked(document: etree._Element) -> None:
     schema = envelope_schema()
-    if not schema.validate(root):
+    if not schema.validate(document):
         # Our own bug, not the peer's: never sign what a recipient would refuse.
         raise ValueError(f"Refusing to sign an envelope the schema rejects: {schema.error_log}")
-    signer = XAdESSigner(
+
+
+def _sign(root: etree._Element, *, key: SigningKey, certificate: x509.Certificate) -> bytes:
+    signer = _EnvelopeSigner(
         signature_algorithm=_signature_method(key),
         digest_algorithm=DigestAlgorithm.SHA256,
         c14n_algorithm=CanonicalizationMethod.CANONICAL_XML_1_1,
@@ -52,7 +69,9 @@ def sign_tree(root: etree._Element, *, key: SigningKey, certificate: x509.Certif
     signed = signer.sign(
         root,
         key=key,
-        cert=[certificate.public_bytes(Encoding.PEM).decode()],
+        # The certificate object, not its PEM: signxml writes the same base64 into KeyInfo and
+        # takes the SigningCertificateV2 digest from it without parsing the PEM twice more.
+        cert=[certificate],
         always_add_key_value=False,
     )
     return bytes(etree.tostring(signed, xml_declaration=True, encoding="UTF-8"))
@@ -61,3 +80,17 @@ def sign_tree(root: etree._Element, *, key: SigningKey, certificate: x509.Certif
 def envelope_sign(envelope: Envelope, *, key: SigningKey, certificate: x509.Certificate) -> bytes:
     """Build and sign an envelope; return its bytes."""
     return sign_tree(envelope_to_xml(envelope), key=key, certificate=certificate)
+
+
+def envelopes_sign(
+    envelopes: Iterable[Envelope], *, key: SigningKey, certificate: x509.Certificate
+) -> Iterator[bytes]:
+    """Build and sign envelopes one at a time (the copies of a circular); yield their bytes.
+
+    Each is checked against the schema before it is signed, as ``sign_tree`` does; a copy
+    whose body is that of the envelope before it (already checked) has its header checked on
+    a small probe instead of the whole distribution list again.
+    """
+    for root, header_only_new in envelope_trees(envelopes):
+        _schema_checked(header_probe(root) if header_only_new else root)
+        yield _sign(root, key=key, certificate=certificate)

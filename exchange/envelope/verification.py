@@ -31,13 +31,14 @@ from signxml.xades.xades import XAdESSignatureConfiguration, XAdESVerifier
 from agencies.pki.validation import TrustMaterial, certificate_check
 
 from . import errors
+from .document_copies import DocumentCopies
 from .policy import (
     DEFAULT_POLICY,
     ENVELOPED_TRANSFORM,
     XADES_SIGNED_PROPERTIES_TYPE,
     VerificationPolicy,
 )
-from .safe_xml import hardened_parser, parse_xml
+from .safe_xml import compiled_xpath, hardened_parser, parse_xml
 from .schema import envelope_schema
 from .types import ACKNOWLEDGEMENT_TYPES, Envelope, MessageType
 from .xml_build import tag
@@ -147,6 +148,11 @@ def _check_key_info(signature: etree._Element) -> None:
         raise errors.CertificateNotRegistered(details={"key_info": names, "x509": certificates})
 
 
+# Every attribute named id in any letter case (Id, ID, iD, id), namespaced or not: what
+# signxml may resolve a "#…" reference against.
+_ID_VALUES = "descendant-or-self::*/@*[translate(local-name(), 'ID', 'id') = 'id']"
+
+
 def _signature_element(root: etree._Element) -> etree._Element:
     """Return the one ds:Signature, which must be the root's last child."""
     signatures = root.findall(".//ds:Signature", NS)
@@ -159,12 +165,8 @@ def _signature_element(root: etree._Element) -> etree._Element:
     if (signatures[0].tail or "").strip():
         # Text after the signature is outside every reference: unsigned content.
         raise errors.SignatureWrapping(details={"reason": "text after the signature"})
-    ids = [
-        value
-        for element in root.iter()
-        for name, value in element.attrib.items()
-        if etree.QName(name).localname.lower() == "id"
-    ]
+    ids = compiled_xpath(_ID_VALUES)(root)
+    assert isinstance(ids, list)
     if len(ids) != len(set(ids)):
         raise errors.SignatureWrapping(details={"duplicate_ids": True})
     return signatures[0]
@@ -276,6 +278,14 @@ def _claimed(root: etree._Element, path: str) -> str:
     return value
 
 
+class _XAdESVerifier(DocumentCopies, XAdESVerifier):
+    """signxml's XAdES verifier; whole-document copies are made by lxml (document_copies.py)."""
+
+
+class _XMLVerifier(DocumentCopies, XMLVerifier):
+    """signxml's XMLDSig verifier; whole-document copies are made by lxml (document_copies.py)."""
+
+
 def _signxml_verify(
     root: etree._Element,
     *,
@@ -284,7 +294,7 @@ def _signxml_verify(
     policy: VerificationPolicy,
 ) -> tuple[etree._Element, datetime.datetime | None]:
     # signxml's XAdES verifier for the XAdES shape (3 references), the plain one otherwise.
-    verifier: XMLVerifier = XAdESVerifier() if shape == "xades" else XMLVerifier()
+    verifier: XMLVerifier = _XAdESVerifier() if shape == "xades" else _XMLVerifier()
     configuration = XAdESSignatureConfiguration if shape == "xades" else SignatureConfiguration
     try:
         outcome = verifier.verify(
@@ -371,8 +381,10 @@ def envelope_verify(
     report.ok("signature_shape")
 
     presented = _key_info_certificate(signature)
-    registered = {fingerprint(c): c for c in directory.signing_certificates(claimed_sender)}
-    certificate = registered.get(fingerprint(presented))
+    # Certificates compare by their DER bytes.
+    certificate = next(
+        (c for c in directory.signing_certificates(claimed_sender) if c == presented), None
+    )
     if certificate is None:
         raise errors.CertificateNotRegistered(details={"sender": claimed_sender})
     try:

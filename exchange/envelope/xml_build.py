@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
+import functools
+from collections.abc import Iterable, Iterator
 
 from lxml import etree
 
@@ -10,6 +13,7 @@ from .types import (
     NAMESPACE,
     AcknowledgementData,
     Envelope,
+    Header,
     LetterData,
     ManifestEntry,
     MessageType,
@@ -131,14 +135,15 @@ def _manifest(parent: etree._Element, manifest: tuple[ManifestEntry, ...]) -> No
         _optional(item, "Description", entry.description)
 
 
-def envelope_to_xml(envelope: Envelope) -> etree._Element:
-    """Build the unsigned envelope tree; the signer appends ds:Signature as the last child."""
+def _check_content(envelope: Envelope) -> None:
     header = envelope.header
     if (header.message_type == MessageType.LETTER) != (envelope.letter is not None):
         raise ValueError("A letter envelope carries a letter, and only a letter envelope does.")
     if (header.message_type != MessageType.LETTER) != (envelope.acknowledgement is not None):
         raise ValueError("An acknowledgement envelope carries exactly one acknowledgement.")
-    root = etree.Element(tag("Envelope"), nsmap={None: NAMESPACE})
+
+
+def _header(root: etree._Element, header: Header) -> etree._Element:
     head = etree.SubElement(root, tag("Header"))
     _text(head, "MessageId", header.message_id)
     _text(head, "MessageType", header.message_type.value)
@@ -148,9 +153,97 @@ def envelope_to_xml(envelope: Envelope) -> etree._Element:
     _text(head, "ConversationId", header.conversation_id)
     _optional(head, "InReplyTo", header.in_reply_to)
     _text(head, "ProtocolVersion", header.protocol_version)
+    return head
+
+
+def envelope_to_xml(envelope: Envelope) -> etree._Element:
+    """Build the unsigned envelope tree; the signer appends ds:Signature as the last child."""
+    _check_content(envelope)
+    root = etree.Element(tag("Envelope"), nsmap={None: NAMESPACE})
+    _header(root, envelope.header)
     if envelope.letter is not None:
         _letter(root, envelope.letter)
     if envelope.acknowledgement is not None:
-        _acknowledgement(root, header.message_type, envelope.acknowledgement)
+        _acknowledgement(root, envelope.header.message_type, envelope.acknowledgement)
     _manifest(root, envelope.manifest)
     return root
+
+
+def envelopes_to_xml(envelopes: Iterable[Envelope]) -> Iterator[etree._Element]:
+    """Build envelopes one at a time, exactly as ``envelope_to_xml`` would.
+
+    Envelopes that carry the same letter and manifest (the copies of a circular, which differ
+    only in their header) share the work: the first tree is kept as a template and each next
+    one is a copy of it with its own header. Each copy carries the whole distribution list, so
+    building it again for each of a thousand recipients made sending a circular quadratic in
+    Python; copying a tree is done by libxml2.
+    """
+    for root, _header_only_new in envelope_trees(envelopes):
+        yield root
+
+
+def envelope_trees(envelopes: Iterable[Envelope]) -> Iterator[tuple[etree._Element, bool]]:
+    """Yield (tree, header_only_new) per envelope, as ``envelopes_to_xml`` builds them.
+
+    ``header_only_new`` is true when everything but the header is a copy of the tree yielded
+    before it (what the signer needs to know to check the schema of the header alone).
+    """
+    template: etree._Element | None = None
+    template_of: Envelope | None = None
+    for envelope in envelopes:
+        if (
+            template is None
+            or template_of is None
+            or envelope.letter is None
+            or envelope.letter is not template_of.letter
+            or envelope.manifest != template_of.manifest
+        ):
+            template = envelope_to_xml(envelope)
+            template_of = envelope
+            yield copy.deepcopy(template), False
+            continue
+        _check_content(envelope)
+        root = copy.deepcopy(template)
+        root.remove(root[0])
+        # Built in place (not moved in from another tree), so it uses the root's namespace
+        # declaration exactly as envelope_to_xml does; then put first, where the header goes.
+        root.insert(0, _header(root, envelope.header))
+        yield root, True
+
+
+def header_probe(root: etree._Element) -> etree._Element:
+    """Return a small envelope with a copy of the root's header and a fixed receipt body.
+
+    The schema judges the header the same way whatever body follows it (no constraint of the
+    XSD spans the header and the body), so validating this probe validates the header.
+    """
+    probe = etree.Element(tag("Envelope"), nsmap={None: NAMESPACE})
+    probe.append(copy.deepcopy(root[0]))
+    for part in _probe_body():
+        probe.append(copy.deepcopy(part))
+    return probe
+
+
+@functools.cache
+def _probe_body() -> tuple[etree._Element, ...]:
+    moment = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+    identifier = "00000000-0000-4000-8000-000000000000"
+    party = Party(agency_key="probe", name_th="probe")
+    receipt = envelope_to_xml(
+        Envelope(
+            header=Header(
+                message_id=identifier,
+                message_type=MessageType.RECEIPT,
+                created_at=moment,
+                sender=party,
+                recipient=party,
+                conversation_id=identifier,
+            ),
+            acknowledgement=AcknowledgementData(
+                acknowledged_message_id=identifier,
+                acknowledged_envelope_sha256="0" * 64,
+                at=moment,
+            ),
+        )
+    )
+    return tuple(receipt[1:])

@@ -6,6 +6,7 @@ Call only with ``signed_xml`` from the verifier: the tree that was actually sign
 from __future__ import annotations
 
 import datetime
+import re
 
 from lxml import etree
 
@@ -42,25 +43,73 @@ def text(parent: etree._Element, path: str, default: str = "") -> str:
     return element.text or ""
 
 
-def _int(parent: etree._Element, path: str) -> int | None:
-    value = text(parent, path)
-    return int(value) if value else None
+class _Children:
+    """An element's children by local name, the first of each (what ``find`` would return).
+
+    One pass over the children instead of one ``find`` per field: a circular's distribution
+    list has a thousand parties of four fields each.
+    """
+
+    __slots__ = ("_by_tag",)
+
+    def __init__(self, element: etree._Element | None) -> None:
+        by_tag: dict[str, etree._Element] = {}
+        if element is not None:
+            for child in element:
+                by_tag.setdefault(child.tag, child)
+        self._by_tag = by_tag
+
+    def element(self, name: str) -> etree._Element | None:
+        return self._by_tag.get(_TAGS.get(name) or tag(name))
+
+    def children(self, name: str) -> _Children:
+        return _Children(self.element(name))
+
+    def text(self, name: str) -> str:
+        element = self.element(name)
+        return (element.text or "") if element is not None else ""
+
+    def integer(self, name: str) -> int | None:
+        value = self.text(name)
+        return int(value) if value else None
+
+
+_TAGS = {
+    name: tag(name)
+    for name in (
+        "AgencyKey",
+        "Name",
+        "EcmsMinistryCode",
+        "EcmsDepartmentCode",
+        "Addressee",
+        "Party",
+        "Distribution",
+    )
+}
+_UTC = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
 
 def parse_utc(value: str) -> datetime.datetime:
-    return datetime.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.UTC)
+    """Read a time written as the profile requires, "2020-04-22T03:15:00Z", and nothing else."""
+    if not _UTC.fullmatch(value):
+        raise ValueError(f"Not a UTC time of the form YYYY-MM-DDThh:mm:ssZ: {value!r}")
+    return datetime.datetime.fromisoformat(value[:-1]).replace(tzinfo=datetime.UTC)
 
 
 def _date(value: str) -> datetime.date | None:
     return datetime.date.fromisoformat(value) if value else None
 
 
-def _party(element: etree._Element) -> Party:
+def _party(element: etree._Element | None) -> Party:
+    return _party_of(_Children(element))
+
+
+def _party_of(fields: _Children) -> Party:
     return Party(
-        agency_key=text(element, "AgencyKey"),
-        name_th=text(element, "Name"),
-        ecms_ministry_code=text(element, "EcmsMinistryCode"),
-        ecms_department_code=text(element, "EcmsDepartmentCode"),
+        agency_key=fields.text("AgencyKey"),
+        name_th=fields.text("Name"),
+        ecms_ministry_code=fields.text("EcmsMinistryCode"),
+        ecms_department_code=fields.text("EcmsDepartmentCode"),
     )
 
 
@@ -72,19 +121,48 @@ def _required(parent: etree._Element, path: str) -> etree._Element:
 
 
 def read_header(root: etree._Element) -> Header:
+    header = _Children(root).children("Header")
+    for party in ("Sender", "Recipient"):
+        if header.element(party) is None:
+            raise ValueError(f"Header/{party} is missing")
     return Header(
-        message_id=text(root, "Header/MessageId"),
-        message_type=MessageType(text(root, "Header/MessageType")),
-        created_at=parse_utc(text(root, "Header/CreatedAt")),
-        sender=_party(_required(root, "Header/Sender")),
-        recipient=_party(_required(root, "Header/Recipient")),
-        conversation_id=text(root, "Header/ConversationId"),
-        in_reply_to=text(root, "Header/InReplyTo"),
-        protocol_version=text(root, "Header/ProtocolVersion"),
+        message_id=header.text("MessageId"),
+        message_type=MessageType(header.text("MessageType")),
+        created_at=parse_utc(header.text("CreatedAt")),
+        sender=_party(header.element("Sender")),
+        recipient=_party(header.element("Recipient")),
+        conversation_id=header.text("ConversationId"),
+        in_reply_to=header.text("InReplyTo"),
+        protocol_version=header.text("ProtocolVersion"),
+    )
+
+
+_PARTY_FIELDS = tuple(
+    tag(name) for name in ("AgencyKey", "Name", "EcmsMinistryCode", "EcmsDepartmentCode")
+)
+_ADDRESSEE = tag("Addressee")
+
+
+def _distribution_entry(item: etree._Element) -> DistributionEntry:
+    # The schema allows each field once, so a plain dict of the children is the index here.
+    texts = {child.tag: child.text or "" for child in item}
+    key, name, ministry, department = (texts.get(field, "") for field in _PARTY_FIELDS)
+    return DistributionEntry(
+        party=Party(
+            agency_key=key,
+            name_th=name,
+            ecms_ministry_code=ministry,
+            ecms_department_code=department,
+        ),
+        role=item.get("role", "to"),
+        addressee=texts.get(_ADDRESSEE, ""),
     )
 
 
 def _letter(element: etree._Element) -> LetterData:
+    fields = _Children(element)
+    number = fields.children("Number")
+    signer = fields.children("Signer")
     references = tuple(
         ReferenceData(
             number_text=text(item, "Number"),
@@ -93,40 +171,40 @@ def _letter(element: etree._Element) -> LetterData:
         )
         for item in element.iterfind(f"{tag('References')}/{tag('Reference')}")
     )
-    distribution = tuple(
-        DistributionEntry(
-            party=_party(item), role=item.get("role", "to"), addressee=text(item, "Addressee")
-        )
-        for item in element.iterfind(f"{tag('Distribution')}/{tag('Party')}")
+    parties = fields.element("Distribution")
+    distribution = (
+        tuple(_distribution_entry(item) for item in parties.iterchildren(_TAGS["Party"]))
+        if parties is not None
+        else ()
     )
-    deadline = text(element, "ActBy")
+    deadline = fields.text("ActBy")
     return LetterData(
-        kind=text(element, "Kind"),
+        kind=fields.text("Kind"),
         number=LetterNumberData(
-            ministry_code=text(element, "Number/MinistryCode"),
-            sub_agency_code=text(element, "Number/SubAgencyCode"),
-            unit_number=text(element, "Number/UnitNumber"),
-            series=text(element, "Number/Series"),
-            series_mark=text(element, "Number/SeriesMark"),
-            running=_int(element, "Number/Running"),
-            year=_int(element, "Number/Year"),
-            text=text(element, "Number/Text"),
+            ministry_code=number.text("MinistryCode"),
+            sub_agency_code=number.text("SubAgencyCode"),
+            unit_number=number.text("UnitNumber"),
+            series=number.text("Series"),
+            series_mark=number.text("SeriesMark"),
+            running=number.integer("Running"),
+            year=number.integer("Year"),
+            text=number.text("Text"),
         ),
-        date=datetime.date.fromisoformat(text(element, "Date")),
-        subject=text(element, "Subject"),
-        urgency=text(element, "Urgency"),
-        secrecy=text(element, "Secrecy"),
+        date=datetime.date.fromisoformat(fields.text("Date")),
+        subject=fields.text("Subject"),
+        urgency=fields.text("Urgency"),
+        secrecy=fields.text("Secrecy"),
         urgent_deadline=parse_utc(deadline) if deadline else None,
-        salutation=text(element, "Salutation"),
-        addressee=text(element, "Addressee"),
+        salutation=fields.text("Salutation"),
+        addressee=fields.text("Addressee"),
         references=references,
-        body=text(element, "Body"),
-        closing=text(element, "Closing"),
-        signer_name=text(element, "Signer/Name"),
-        signer_position=text(element, "Signer/Position"),
-        owning_unit=text(element, "OwningUnit"),
-        phone=text(element, "Phone"),
-        email=text(element, "Email"),
+        body=fields.text("Body"),
+        closing=fields.text("Closing"),
+        signer_name=signer.text("Name"),
+        signer_position=signer.text("Position"),
+        owning_unit=fields.text("OwningUnit"),
+        phone=fields.text("Phone"),
+        email=fields.text("Email"),
         distribution=distribution,
     )
 
@@ -136,31 +214,36 @@ def _acknowledgement(element: etree._Element) -> AcknowledgementData:
     detail = next(
         child for child in element if not etree.QName(child).localname.startswith("Acknowledged")
     )
+    fields = _Children(element)
+    details = _Children(detail)
     return AcknowledgementData(
-        acknowledged_message_id=text(element, "AcknowledgedMessageId"),
-        acknowledged_envelope_sha256=text(element, "AcknowledgedEnvelopeSha256"),
-        at=parse_utc(text(detail, "At")),
-        receive_number=text(detail, "ReceiveNumber"),
-        receive_year=_int(detail, "ReceiveYear"),
-        reason_code=text(detail, "ReasonCode"),
-        reason=text(detail, "Reason"),
-        disputed_number=text(detail, "DisputedNumber"),
+        acknowledged_message_id=fields.text("AcknowledgedMessageId"),
+        acknowledged_envelope_sha256=fields.text("AcknowledgedEnvelopeSha256"),
+        at=parse_utc(details.text("At")),
+        receive_number=details.text("ReceiveNumber"),
+        receive_year=details.integer("ReceiveYear"),
+        reason_code=details.text("ReasonCode"),
+        reason=details.text("Reason"),
+        disputed_number=details.text("DisputedNumber"),
     )
 
 
 def read_manifest(root: etree._Element) -> tuple[ManifestEntry, ...]:
-    return tuple(
-        ManifestEntry(
-            attachment_id=item.get("id", ""),
-            role=item.get("role", ""),
-            name=text(item, "Name"),
-            media_type=text(item, "MediaType"),
-            size=int(text(item, "Size")),
-            sha256=text(item, "Sha256"),
-            description=text(item, "Description"),
+    entries = []
+    for item in root.iterfind(f"{tag('Manifest')}/{tag('Attachment')}"):
+        fields = _Children(item)
+        entries.append(
+            ManifestEntry(
+                attachment_id=item.get("id", ""),
+                role=item.get("role", ""),
+                name=fields.text("Name"),
+                media_type=fields.text("MediaType"),
+                size=int(fields.text("Size")),
+                sha256=fields.text("Sha256"),
+                description=fields.text("Description"),
+            )
         )
-        for item in root.iterfind(f"{tag('Manifest')}/{tag('Attachment')}")
-    )
+    return tuple(entries)
 
 
 def acknowledgement_kind(root: etree._Element) -> str | None:
@@ -175,8 +258,9 @@ def acknowledgement_kind(root: etree._Element) -> str | None:
 
 def xml_to_envelope(root: etree._Element) -> Envelope:
     """Read a schema-valid, verified envelope tree into typed data."""
-    letter = _find(root, "Letter")
-    acknowledgement = _find(root, "Acknowledgement")
+    parts = _Children(root)
+    letter = parts.element("Letter")
+    acknowledgement = parts.element("Acknowledgement")
     return Envelope(
         header=read_header(root),
         letter=_letter(letter) if letter is not None else None,

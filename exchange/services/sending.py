@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from agencies.pki.keystore import signing_material_for
 from audit.services import Actor, audit_record
-from exchange.envelope import envelope_sign
+from exchange.envelope import envelope_sign, envelopes_sign
 from exchange.errors import NotSendable
-from exchange.mapping import letter_envelope
+from exchange.mapping import letter_envelope, letter_envelopes
 from exchange.models import Delivery, DeliveryStatus
 from letters.models import Direction, Letter, LetterStatus
 from letters.services.letters import lock_letter, number_locked_letter
@@ -36,35 +36,37 @@ def letter_send(*, letter: Letter, actor: Actor) -> list[Delivery]:
             or not recipients
         ):
             raise NotSendable(details={"status": locked.status, "recipients": len(recipients)})
+        # Numbers the locked instance in place (and saves it): no need to read it back.
         number_locked_letter(letter=locked, actor=actor)
-        locked.refresh_from_db()
         material = signing_material_for(locked.agency)
-        conversation_id = str(uuid.uuid4())
-        now = timezone.now()
-        deliveries = []
-        for recipient in recipients:
-            message_id = str(uuid.uuid4())
-            envelope = letter_envelope(
+        envelopes = list(
+            letter_envelopes(
                 letter=locked,
+                recipients=recipients,
+                conversation_id=str(uuid.uuid4()),
+                created_at=timezone.now(),
+            )
+        )
+        signed = envelopes_sign(
+            (envelope for _message_id, envelope in envelopes),
+            key=material.private_key,
+            certificate=material.certificate,
+        )
+        deliveries = [
+            delivery_enqueue(
+                message_type="letter",
+                sender=locked.agency,
                 recipient=recipient,
+                letter_id=locked.pk,
+                envelope=envelope,
                 message_id=message_id,
-                conversation_id=conversation_id,
-                created_at=now,
+                time_to_live=TIME_TO_LIVE[locked.urgency],
+                actor=actor,
             )
-            deliveries.append(
-                delivery_enqueue(
-                    message_type="letter",
-                    sender=locked.agency,
-                    recipient=recipient,
-                    letter_id=locked.pk,
-                    envelope=envelope_sign(
-                        envelope, key=material.private_key, certificate=material.certificate
-                    ),
-                    message_id=message_id,
-                    time_to_live=TIME_TO_LIVE[locked.urgency],
-                    actor=actor,
-                )
+            for recipient, (message_id, _envelope), envelope in zip(
+                recipients, envelopes, signed, strict=True
             )
+        ]
         locked.status = LetterStatus.SENT
         locked.save(update_fields=["status", "updated_at"])
         audit_record(

@@ -100,7 +100,13 @@ def _file(
         if value is not None:
             setattr(letter, name, value)
     try:
-        letter.full_clean(exclude=["agency", "sender_agency", "created_by"])
+        # Fields are validated here; the table's check constraints (urgency and secrecy codes,
+        # a positive running number) are not asked of the database one query each: the
+        # envelope schema already admits only values that satisfy them, and the database
+        # still enforces them on insert.
+        letter.full_clean(
+            exclude=["agency", "sender_agency", "created_by"], validate_constraints=False
+        )
     except ValidationError as exc:
         raise LetterInvalid(details={"fields": exc.message_dict}) from exc
     letter.save()

@@ -349,3 +349,38 @@ def test_another_certificate_on_the_crl_does_not_concern_this_one(etda_signer, s
 
     check(etda_signer.certificate, trust)
     assert refusal(soc_signer.certificate, trust).code == "pki.revoked"
+
+
+# --- memoised paths ----------------------------------------------------------------------
+# certificate_check remembers the chain it found for a signer (validation.py); these pin down
+# that the memo never changes a verdict.
+
+
+def test_a_certificate_accepted_a_moment_ago_is_refused_as_soon_as_a_crl_lists_it(hub_ca):
+    signer = issue_certificate(hub_ca, common_name="ETDA signer", organization=ETDA_TH)
+    check(signer.certificate, TrustMaterial((hub_ca.certificate,)))
+    crl = make_crl(hub_ca, [(signer.certificate.serial_number, utc_now() - DAY)])
+
+    error = refusal(signer.certificate, TrustMaterial((hub_ca.certificate,), (crl,)))
+
+    assert error.code == "pki.revoked"
+
+
+def test_a_remembered_chain_is_not_used_outside_its_cas_validity(rsa_key):
+    now = utc_now()
+    short_lived = make_ca("Short-lived Test CA", valid_from=now - 10 * DAY, days=5)
+    certificate = issue(short_lived, rsa_key, valid_from=now - 10 * DAY, days=730)
+    trust = TrustMaterial((short_lived.certificate,))
+    check(certificate, trust, signing_time=now - 7 * DAY, now=now)
+
+    error = refusal(certificate, trust, signing_time=now - DAY, now=now)
+
+    assert error.code == "pki.untrusted"
+
+
+def test_a_remembered_chain_does_not_outlive_its_anchor(etda_signer, hub_ca, rogue_ca):
+    check(etda_signer.certificate, TrustMaterial((hub_ca.certificate,)))
+
+    error = refusal(etda_signer.certificate, TrustMaterial((rogue_ca.certificate,)))
+
+    assert error.code == "pki.untrusted"

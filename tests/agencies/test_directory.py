@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from agencies.models import Agency
-from agencies.selectors import agency_search
+from agencies.selectors import active_agency_ids, agency_search
 from agencies.services import DirectoryEntryInvalid, directory_load
 from audit.models import AuditEvent
 
@@ -132,3 +132,15 @@ def test_clerks_find_agencies_by_thai_name_fragment_abbreviation_or_english(quer
     load()
 
     assert key in {agency.key for agency in agency_search(query=query)}
+
+
+@pytest.mark.django_db
+def test_agency_ids_are_found_by_key_for_active_agencies_only():
+    load()
+    etda, soc = Agency.objects.get(key="etda"), Agency.objects.get(key="soc")
+    Agency.objects.filter(key="dga").update(is_active=False)
+
+    found = active_agency_ids(keys=["etda", "soc", "etda", "dga", "nobody"])
+
+    assert found == {"etda": etda.pk, "soc": soc.pk}
+    assert active_agency_ids(keys=[]) == {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,8 @@ def test_benchmark_runs_at_a_tiny_size(tmp_path):
     result = subprocess.run(
         [
             sys.executable, "-m", "bench.exchange",
-            "--letters", "5", "--big-mb", "2", "--iterations", "5", "--out", str(out),
+            "--letters", "5", "--big-mb", "2", "--iterations", "5", "--circular", "3",
+            "--out", str(out),
         ],
         cwd=ROOT,
         capture_output=True,
@@ -30,4 +32,7 @@ def test_benchmark_runs_at_a_tiny_size(tmp_path):
     assert "| ours: XAdES sign |" in result.stdout
     assert "letters/s sustained" in result.stdout
     assert "peak RSS MiB" in result.stdout
+    assert "### Circular to 3 agencies hosted on node A" in result.stdout
     assert out.exists()
+    circular = json.loads(out.read_text())["circular"]
+    assert (circular["done"], circular["by_status"]) == (3, {"delivered": 3})

@@ -86,6 +86,11 @@ class Node:
     port: int
     env: dict[str, str]
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # 1: one solo-pool worker process (the default); more: a prefork pool of that many.
+    worker_concurrency: int = 1
+    # "runserver" (Django's development server) or "gunicorn" (sync workers, web_workers).
+    web_server: str = "runserver"
+    web_workers: int = 2
 
     @property
     def url(self) -> str:
@@ -109,13 +114,18 @@ class Node:
             raise AssertionError(f"node {self.name}: manage.py {args[0]} failed:\n{result.stderr}")
         return result.stdout
 
-    def call(self, action: str, **arguments: Any) -> Any:
-        """Run ``tests.e2e.node_actions.<action>(**arguments)`` inside the node; return its JSON."""
+    def call(self, action: str, *, call_timeout: float = 120, **arguments: Any) -> Any:
+        """Run ``tests.e2e.node_actions.<action>(**arguments)`` inside the node; return its JSON.
+
+        ``call_timeout`` bounds the whole call (seconds), for actions that wait on purpose.
+        """
         code = (
             "import json, os; from tests.e2e import node_actions; "
             f"print(json.dumps(node_actions.{action}(**json.loads(os.environ['E2E_ARGUMENTS']))))"
         )
-        output = self.manage("shell", "-c", code, E2E_ARGUMENTS=json.dumps(arguments))
+        output = self.manage(
+            "shell", "-c", code, timeout=call_timeout, E2E_ARGUMENTS=json.dumps(arguments)
+        )
         return json.loads(output.strip().splitlines()[-1])
 
     def _spawn(self, role: str, *args: str) -> None:
@@ -133,7 +143,16 @@ class Node:
         )
 
     def start_web(self) -> None:
-        self._spawn("web", "manage.py", "runserver", "--noreload", f"127.0.0.1:{self.port}")
+        if self.web_server == "gunicorn":
+            self._spawn(
+                "web",
+                "-m", "gunicorn", "config.wsgi:application",
+                "--bind", f"127.0.0.1:{self.port}",
+                "--workers", str(self.web_workers),
+                "--timeout", "120",
+            )  # fmt: skip
+        else:
+            self._spawn("web", "manage.py", "runserver", "--noreload", f"127.0.0.1:{self.port}")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -147,9 +166,14 @@ class Node:
 
     def start_worker(self) -> None:
         # -B: the worker runs beat too, so the sweeper re-kicks due and stuck deliveries.
+        pool = (
+            ["--pool=solo"]
+            if self.worker_concurrency <= 1
+            else ["--pool=prefork", f"--concurrency={self.worker_concurrency}"]
+        )
         self._spawn(
             "worker",
-            "-m", "celery", "-A", "config", "worker", "-B", "--pool=solo",
+            "-m", "celery", "-A", "config", "worker", "-B", *pool,
             "--loglevel=INFO", "--without-gossip", "--without-mingle",
             "-s", str(self.var_dir / "celerybeat-schedule"),
         )  # fmt: skip
@@ -206,8 +230,18 @@ def wait_until(check: Any, *, timeout: float = 90.0, every: float = 1.0) -> Any:
 
 
 @contextmanager
-def two_nodes(base: Path, **settings: str) -> Iterator[dict[str, Node]]:
-    """Start node A and node B, configured as a federation; stop and clean up afterwards."""
+def two_nodes(
+    base: Path,
+    *,
+    worker_concurrency: int = 1,
+    web_server: str = "runserver",
+    **settings: str,
+) -> Iterator[dict[str, Node]]:
+    """Start node A and node B, configured as a federation; stop and clean up afterwards.
+
+    With CELERY_BROKER_URL=redis://…/N set, node A's broker is Redis database N and node B's
+    N + 1 (12 and 13 when the URL names none); each is emptied first.
+    """
     pki = base / "pki"
     write_pki(pki)
     run_id = uuid.uuid4().hex[:8]
@@ -232,7 +266,10 @@ def two_nodes(base: Path, **settings: str) -> Iterator[dict[str, Node]]:
             else:
                 env["DATABASE_URL"] = f"sqlite:///{var_dir / 'db.sqlite3'}"
             if broker_url.startswith("redis://"):
-                env["CELERY_BROKER_URL"] = f"redis://127.0.0.1:6379/{12 + index}"
+                server, _slash, number = broker_url.rstrip("/").rpartition("/")
+                if not number.isdigit() or server.endswith(":"):
+                    server, number = broker_url.rstrip("/"), "12"
+                env["CELERY_BROKER_URL"] = f"{server}/{int(number) + index}"
                 env["CELERY_RESULT_BACKEND"] = env["CELERY_BROKER_URL"]
                 import redis
 
@@ -240,7 +277,14 @@ def two_nodes(base: Path, **settings: str) -> Iterator[dict[str, Node]]:
             else:
                 env.pop("CELERY_BROKER_URL", None)
                 env.pop("CELERY_RESULT_BACKEND", None)
-            nodes[name] = Node(name=name, var_dir=var_dir, port=free_port(), env=env)
+            nodes[name] = Node(
+                name=name,
+                var_dir=var_dir,
+                port=free_port(),
+                env=env,
+                worker_concurrency=worker_concurrency,
+                web_server=web_server,
+            )
         for name, node in nodes.items():
             other = nodes["b" if name == "a" else "a"]
             node.manage("migrate", "--noinput", "-v", "0")

@@ -52,6 +52,7 @@ from exchange.envelope import (
     envelope_verify,
     sign_tree,
 )
+from exchange.envelope.safe_xml import parse_xml
 from exchange.envelope.xml_build import tag
 
 from .conftest import (
@@ -473,3 +474,32 @@ def test_a_200_mib_attachment_streams_through_with_flat_memory(pki):
         tracemalloc.stop()
 
     assert peak < 8 * MiB, f"peak {peak / MiB:.1f} MiB"
+
+
+XSI = 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+XI = 'xmlns:xi="http://www.w3.org/2001/XInclude"'
+
+
+@pytest.mark.parametrize(
+    ("document", "code"),
+    [
+        # Several faults in one document: the first in document order names the refusal.
+        (f'<a {XSI}><b xsi:type="x"/><!-- c --></a>', "envelope.schema_invalid"),
+        (f'<a {XSI}><!-- c --><b xsi:type="x"/></a>', "envelope.comments_forbidden"),
+        (f'<a {XSI} {XI}><xi:include href="x" xsi:type="y"/></a>', "envelope.xinclude_forbidden"),
+        (
+            f'<a {XSI} {XI}><b xsi:type="y"><xi:include href="x"/></b></a>',
+            "envelope.schema_invalid",
+        ),
+        (f'<a {XI}><b><?pi x?></b><xi:include href="x"/></a>', "envelope.comments_forbidden"),
+        (f'<a {XSI} xsi:type="x"/>', "envelope.schema_invalid"),
+        ("<a><b/></a>", None),
+    ],
+)
+def test_the_parser_refuses_the_first_forbidden_node(document, code):
+    if code is None:
+        parse_xml(document.encode(), max_bytes=10_000, max_depth=8)
+        return
+    with pytest.raises(EnvelopeRejected) as caught:
+        parse_xml(document.encode(), max_bytes=10_000, max_depth=8)
+    assert caught.value.code == code

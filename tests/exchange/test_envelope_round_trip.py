@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
+from uuid import uuid4
 
 import pytest
 from django.core.files.base import ContentFile
@@ -10,15 +12,19 @@ from django.core.files.storage import default_storage
 from lxml import etree
 
 from exchange.envelope import (
+    DistributionEntry,
     ManifestEntry,
     MessageType,
     envelope_sign,
+    envelope_to_xml,
     envelope_verify,
+    envelopes_sign,
+    envelopes_to_xml,
     errors,
 )
 from exchange.envelope.verification import DS
 
-from .conftest import DGA, acknowledgement_envelope, letter_envelope, now
+from .conftest import DGA, SOC, acknowledgement_envelope, letter_envelope, now
 
 PDF = "%PDF-1.7\nหนังสือราชการ ๑๒๓\n%%EOF\n".encode()
 MAIN = ManifestEntry(
@@ -134,3 +140,48 @@ def _expected_code(name: str, parent: str, attribute: str | None) -> str:
     if (parent, name, attribute) == ("Header", "CreatedAt", None):
         return "envelope.schema_invalid"
     return "envelope.signature_invalid"
+
+
+def test_the_copies_of_a_circular_are_built_as_one_at_a_time_would_be(pki):
+    """envelopes_to_xml copies the first tree and swaps the header: the bytes must not tell."""
+    first = letter_envelope(manifest=(MAIN,))
+    assert first.letter is not None
+    circular = replace(
+        first.letter,
+        distribution=tuple(DistributionEntry(party=party) for party in (SOC, DGA)),
+    )
+    copies = [
+        replace(
+            first,
+            header=replace(first.header, recipient=party, message_id=str(uuid4())),
+            letter=circular,
+        )
+        for party in (SOC, DGA, SOC)
+    ]
+    acknowledgement = acknowledgement_envelope(MessageType.RECEIPT)
+
+    built = list(envelopes_to_xml([*copies, acknowledgement]))
+
+    assert [etree.tostring(tree) for tree in built] == [
+        etree.tostring(envelope_to_xml(envelope)) for envelope in [*copies, acknowledgement]
+    ]
+    signed = list(
+        envelopes_sign(copies, key=pki.etda.private_key, certificate=pki.etda.certificate)
+    )
+    directory = pki.directory()
+    assert [envelope_verify(data, directory=directory, now=now()).envelope for data in signed] == (
+        copies
+    )
+
+
+def test_a_circular_copy_with_a_header_the_schema_refuses_is_not_signed(pki):
+    """Copies after the first have only their header checked: that check must still bite."""
+    first = letter_envelope()
+    bad = replace(first, header=replace(first.header, recipient=replace(SOC, agency_key="NO KEY")))
+    signed = envelopes_sign(
+        [first, bad], key=pki.etda.private_key, certificate=pki.etda.certificate
+    )
+
+    assert next(signed)
+    with pytest.raises(ValueError, match="schema rejects"):
+        next(signed)

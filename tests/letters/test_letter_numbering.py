@@ -163,6 +163,20 @@ def test_a_circular_draws_from_the_circular_series_and_prints_wor(etda, soc, ali
     assert letter_allocate_number(letter=draft(etda, alice, to=[soc]), actor=alice).number == 2
 
 
+def test_a_circular_to_two_hundred_agencies_names_as_many_as_fit_in_the_register(etda, alice):
+    agencies = [
+        make_agency(f"province-{n:03d}", name_th=f"ศาลากลางจังหวัดทดสอบที่ {n}") for n in range(200)
+    ]
+    circular = draft(etda, alice, to=agencies, series=Series.CIRCULAR, subject="หนังสือเวียน")
+
+    entry = letter_allocate_number(letter=circular, actor=alice)
+
+    assert len(entry.to_party) <= 1000
+    assert entry.to_party.startswith("ศาลากลางจังหวัดทดสอบที่ 0, ศาลากลางจังหวัดทดสอบที่ 1, ")
+    shown = entry.to_party.count("ศาลากลางจังหวัดทดสอบที่")
+    assert entry.to_party.endswith(f" และอีก {200 - shown} หน่วยงาน")
+
+
 def test_a_secret_letter_draws_from_the_secret_series(etda, soc, alice):
     letter_allocate_number(letter=draft(etda, alice, to=[soc]), actor=alice)
     secret = draft(etda, alice, to=[soc], secrecy=Secrecy.CONFIDENTIAL, subject="เรื่องลับ")
