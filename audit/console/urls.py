@@ -1,10 +1,9 @@
 from django.urls import path
-from django.views.generic import RedirectView
 
 from . import views
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="console-operations"), name="console"),
+    path("", views.console_home, name="console"),
     path("events/", views.events, name="console-events"),
     path("letters/<int:letter_id>/", views.letter, name="console-letter"),
     path("letters/<int:letter_id>/evidence.zip", views.evidence, name="console-evidence"),

@@ -47,6 +47,12 @@ CSV_HEADER = [
 
 
 @require_GET
+@console_page(HUB_STAFF)
+def console_home(request: HttpRequest) -> HttpResponse:
+    return redirect("console-operations")
+
+
+@require_GET
 @console_page(AUDITORS)
 def events(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     form = EventFilterForm(request.GET or None)
