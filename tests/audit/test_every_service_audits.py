@@ -39,12 +39,14 @@ from letters.models import (
 )
 from letters.services.attachments import attachment_add
 from letters.services.letters import LetterFields, letter_allocate_number, letter_update_draft
+from letters.services.preferences import display_preference_set
 from letters.services.registers import (
     RegisterColumns,
     register_entry_cancel,
     register_entry_correct,
     register_entry_record,
 )
+from letters.services.routing import endorsement_add, letter_assign
 from tests.conftest import make_user
 from tests.exchange.test_delivery_flow import PDF, draft_to
 
@@ -63,6 +65,7 @@ class World:
     soc: Any
     alice: Any
     bob: Any
+    pki: Any = None
 
     def draft(self) -> Any:
         return draft_to(self.etda, self.soc, self.alice)
@@ -211,6 +214,67 @@ def _pulled(world: World) -> Any:
     return None
 
 
+def _endorsed(world: World) -> Any:
+    delivery = world.delivered()
+    copy = world.incoming_copy_of(delivery)
+    endorsement_add(letter=copy, actor=world.bob, text="เรียน ผอ. เพื่อโปรดพิจารณา")
+    return copy
+
+
+def _assigned(world: World) -> Any:
+    delivery = world.delivered()
+    copy = world.incoming_copy_of(delivery)
+    colleague = make_user("somsri", (world.soc, AgencyRole.CLERK))
+    letter_assign(letter=copy, actor=world.bob, assignee=colleague, note="ดำเนินการต่อ")
+    return copy
+
+
+def _preference(world: World) -> Any:
+    display_preference_set(user=world.alice, thai_digits=True)
+    return None
+
+
+def _submitted(world: World) -> Any:
+    from exchange.envelope import envelope_sign
+    from exchange.services.submission import envelope_submit
+    from tests.exchange.conftest import ETDA, SOC, letter_envelope
+
+    pki = world.pki
+    data = envelope_sign(
+        letter_envelope(sender=ETDA, recipient=SOC),
+        key=pki.etda.private_key,
+        certificate=pki.etda.certificate,
+    )
+    return envelope_submit(agency=world.etda, data=data, actor="system:etda-esaraban")
+
+
+def _webhook_redriven(world: World) -> Any:
+    from exchange.webhooks.models import WebhookDelivery, WebhookDeliveryStatus
+    from exchange.webhooks.services import webhook_redrive
+
+    created = webhook_subscribe(
+        agency=world.etda,
+        url="https://esaraban.etda.example/hooks",
+        events=["delivery.status_changed"],
+        actor=world.alice,
+    ).subscription
+    world.delivered()  # a status change: one event for the subscription
+    event = WebhookDelivery.objects.get(subscription=created)
+    WebhookDelivery.objects.filter(pk=event.pk).update(status=WebhookDeliveryStatus.FAILED)
+    webhook_redrive(delivery=event, actor=world.alice)
+    return None
+
+
+def _certificate_registered(world: World) -> Any:
+    from agencies.pki.services import agency_certificate_register
+    from tests.conftest import make_agency
+
+    dga = make_agency("dga", name_th="สำนักงานพัฒนารัฐบาลดิจิทัล")
+    return agency_certificate_register(
+        agency=dga, certificate=world.pki.dga.certificate, actor=world.alice
+    )
+
+
 CASES = {
     "letter_update_draft": Case("letters.letter.updated", _updated, "etda"),
     "attachment_add": Case("letters.attachment.added", _attachment, "etda"),
@@ -241,6 +305,14 @@ CASES = {
     "webhook_subscribe": Case("exchange.webhook.subscribed", _subscribed, "etda"),
     "webhook_unsubscribe": Case("exchange.webhook.unsubscribed", _unsubscribed, "etda"),
     "pull_fetch": Case("exchange.pull.fetched", _pulled, "soc"),
+    "endorsement_add": Case("letters.letter.endorsed", _endorsed, "soc"),
+    "letter_assign": Case("letters.letter.assigned", _assigned, "soc"),
+    "display_preference_set": Case("letters.display_preference.changed", _preference, ""),
+    "envelope_submit": Case("exchange.envelope.submitted", _submitted, "etda"),
+    "webhook_redrive": Case("exchange.webhook.redriven", _webhook_redriven, "etda"),
+    "agency_certificate_register": Case(
+        "pki.certificate.registered", _certificate_registered, "dga"
+    ),
 }
 
 
@@ -248,6 +320,7 @@ CASES = {
 def world(request, etda, soc) -> World:
     request.getfixturevalue("hosted")  # ETDA and SOC hosted here with their keys
     return World(
+        pki=request.getfixturevalue("pki"),
         etda=etda,
         soc=soc,
         alice=make_user("alice", (etda, AgencyRole.CLERK)),
@@ -269,7 +342,8 @@ def test_the_service_writes_exactly_one_matching_audit_event(world, name):
     assert events.exists(), f"{name} wrote no {case.action} event"
     last = events.order_by("-sequence").first()
     assert last is not None
-    assert last.agency is not None and last.agency.key == case.agency
+    if case.agency:
+        assert last.agency is not None and last.agency.key == case.agency
     if target is not None:
         assert (last.target_type, last.target_id) == (target._meta.label_lower, str(target.pk))
         same_target = events.filter(target_type=last.target_type, target_id=last.target_id)
