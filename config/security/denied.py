@@ -30,4 +30,6 @@ def access_denied_record(request: HttpRequest | Any, *, reason: str) -> None:
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """handler403: record the refusal, then the Thai 403 page."""
     access_denied_record(request, reason=type(exception).__name__ if exception else "")
-    return render(request, "403.html", status=403)
+    # As Django's own handler: the page may show why (a reason written for the clerk).
+    context = {"exception": str(exception) if exception else ""}
+    return render(request, "403.html", context, status=403)
