@@ -153,3 +153,13 @@ def database_url_for_subprocesses() -> str:
         f"postgres://{credentials}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}"
         f"/{settings['NAME']}"
     )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (CI runs ``-n 2 --dist loadgroup``), every test that starts a
+    Celery worker, a pair of nodes or a browser runs in one group, one after another: they
+    share the broker's queue (and the nodes' Redis databases), so two at once could take each
+    other's messages."""
+    for item in items:
+        if any(item.get_closest_marker(name) for name in ("worker", "e2e", "browser")):
+            item.add_marker(pytest.mark.xdist_group("broker"))
