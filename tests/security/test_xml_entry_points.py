@@ -143,15 +143,18 @@ def test_a_hostile_document_is_refused_quickly_without_side_effects(
 ):
     hostile = build(good, traps.bait)
 
-    started = time.monotonic()
+    # CPU time of this process (the test client runs the hub in-process): what the document
+    # costs the hub, whatever else the machine is doing; the wall clock only as a loose bound.
+    started, cpu_started = time.monotonic(), time.process_time()
     answer = ENTRY_POINTS[entry](client, hostile)
-    elapsed = time.monotonic() - started
+    elapsed, cpu = time.monotonic() - started, time.process_time() - cpu_started
 
     assert 400 <= answer.status_code < 500, (name, answer.status_code, answer.content[:300])
     body = answer.json()
     assert body["code"].startswith(prefix), body
     assert body["message"]
-    assert elapsed < SECOND, f"{name} took {elapsed:.2f} s"
+    assert cpu < SECOND, f"{name} took {cpu:.2f} s of CPU"
+    assert elapsed < 10 * SECOND, f"{name} took {elapsed:.2f} s"
     assert traps.requests == [], f"{name} made the hub fetch {traps.requests}"
     assert traps.fifo_opened == [], f"{name} made the hub open a file"
     assert not InboundEnvelope.objects.exists()
