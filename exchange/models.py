@@ -110,6 +110,37 @@ class Delivery(models.Model):
         return f"{self.message_type} {self.message_id} → {self.recipient_id}: {self.status}"
 
 
+class SealedDeliveryFile(models.Model):
+    """A file of a secret letter as it travels in one envelope: AES-256-GCM ciphertext.
+
+    Each envelope of a secret letter has its own content key, so each recipient's copy of a
+    file is a different ciphertext; the transports send these instead of the letter's
+    attachments (transports.attachments_by_manifest_id). The name and media type are the
+    neutral ones of the manifest; the real ones are inside the encrypted letter.
+    """
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="sealed_files")
+    attachment_id = models.CharField(_("manifest id"), max_length=64)
+    file = models.FileField(_("file"), upload_to="sealed/%Y/%m/", max_length=255)
+    name = models.CharField(_("file name"), max_length=255)
+    media_type = models.CharField(_("media type"), max_length=100)
+    size = models.BigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+
+    class Meta:
+        verbose_name = _("sealed file")
+        verbose_name_plural = _("sealed files")
+        ordering = ["delivery", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["delivery", "attachment_id"], name="sealed_file_once_per_delivery"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id}/{self.attachment_id}"
+
+
 class DeliveryAttempt(models.Model):
     """One try to hand an envelope over, recorded before and after the call."""
 

@@ -5,6 +5,7 @@ Call only with ``signed_xml`` from the verifier: the tree that was actually sign
 
 from __future__ import annotations
 
+import base64
 import datetime
 
 from lxml import etree
@@ -12,14 +13,18 @@ from lxml import etree
 from .types import (
     AcknowledgementData,
     DistributionEntry,
+    EncryptedLetterData,
     Envelope,
     Header,
+    KeyWrap,
     LetterData,
     LetterNumberData,
     ManifestEntry,
     MessageType,
     Party,
     ReferenceData,
+    SecretContent,
+    SecretFileEntry,
 )
 from .xml_build import tag
 
@@ -84,6 +89,62 @@ def read_header(root: etree._Element) -> Header:
     )
 
 
+def _number(element: etree._Element) -> LetterNumberData:
+    return LetterNumberData(
+        ministry_code=text(element, "Number/MinistryCode"),
+        sub_agency_code=text(element, "Number/SubAgencyCode"),
+        unit_number=text(element, "Number/UnitNumber"),
+        series=text(element, "Number/Series"),
+        series_mark=text(element, "Number/SeriesMark"),
+        running=_int(element, "Number/Running"),
+        year=_int(element, "Number/Year"),
+        text=text(element, "Number/Text"),
+    )
+
+
+def _base64(value: str) -> bytes:
+    return base64.b64decode("".join(value.split()), validate=True)
+
+
+def _encrypted_letter(element: etree._Element) -> EncryptedLetterData:
+    deadline = text(element, "ActBy")
+    return EncryptedLetterData(
+        number=_number(element),
+        date=datetime.date.fromisoformat(text(element, "Date")),
+        urgency=text(element, "Urgency"),
+        secrecy=text(element, "Secrecy"),
+        urgent_deadline=parse_utc(deadline) if deadline else None,
+        key_wraps=tuple(
+            KeyWrap(
+                agency_key=text(item, "AgencyKey"),
+                certificate_sha256=text(item, "CertificateSha256"),
+                wrapped_key=_base64(text(item, "WrappedKey")),
+            )
+            for item in element.iterfind(f"{tag('KeyWraps')}/{tag('KeyWrap')}")
+        ),
+        ciphertext=_base64(text(element, "Ciphertext")),
+    )
+
+
+def xml_to_secret_content(root: etree._Element) -> SecretContent:
+    """Read a schema-valid, decrypted SecretContent tree into typed data."""
+    return SecretContent(
+        letter=_letter(_required(root, "Letter")),
+        files=tuple(
+            SecretFileEntry(
+                attachment_id=item.get("id", ""),
+                role=item.get("role", ""),
+                name=text(item, "Name"),
+                media_type=text(item, "MediaType"),
+                size=int(text(item, "Size")),
+                sha256=text(item, "Sha256"),
+                description=text(item, "Description"),
+            )
+            for item in root.iterfind(f"{tag('Files')}/{tag('File')}")
+        ),
+    )
+
+
 def _letter(element: etree._Element) -> LetterData:
     references = tuple(
         ReferenceData(
@@ -102,16 +163,7 @@ def _letter(element: etree._Element) -> LetterData:
     deadline = text(element, "ActBy")
     return LetterData(
         kind=text(element, "Kind"),
-        number=LetterNumberData(
-            ministry_code=text(element, "Number/MinistryCode"),
-            sub_agency_code=text(element, "Number/SubAgencyCode"),
-            unit_number=text(element, "Number/UnitNumber"),
-            series=text(element, "Number/Series"),
-            series_mark=text(element, "Number/SeriesMark"),
-            running=_int(element, "Number/Running"),
-            year=_int(element, "Number/Year"),
-            text=text(element, "Number/Text"),
-        ),
+        number=_number(element),
         date=datetime.date.fromisoformat(text(element, "Date")),
         subject=text(element, "Subject"),
         urgency=text(element, "Urgency"),
@@ -176,10 +228,12 @@ def acknowledgement_kind(root: etree._Element) -> str | None:
 def xml_to_envelope(root: etree._Element) -> Envelope:
     """Read a schema-valid, verified envelope tree into typed data."""
     letter = _find(root, "Letter")
+    encrypted = _find(root, "EncryptedLetter")
     acknowledgement = _find(root, "Acknowledgement")
     return Envelope(
         header=read_header(root),
         letter=_letter(letter) if letter is not None else None,
+        encrypted_letter=_encrypted_letter(encrypted) if encrypted is not None else None,
         acknowledgement=_acknowledgement(acknowledgement) if acknowledgement is not None else None,
         manifest=read_manifest(root),
     )
