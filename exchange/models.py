@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -139,6 +140,46 @@ class SealedDeliveryFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery_id}/{self.attachment_id}"
+
+
+class BreakGlassAccess(models.Model):
+    """A hub administrator opened a secret letter of an agency: the agency is shown each one.
+
+    Hub administrators have no silent access to secret letters (ระเบียบว่าด้วยการรักษาความลับ
+    ของทางราชการ): the only way in is this one, with a reason, audited, and listed to the
+    agency whose letter it was (exchange.selectors.break_glass_accesses_of_agency).
+    """
+
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("agency"),
+        on_delete=models.PROTECT,
+        related_name="break_glass_accesses",
+    )
+    letter = models.ForeignKey(
+        "letters.Letter", verbose_name=_("letter"), on_delete=models.PROTECT, related_name="+"
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("opened by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.TextField(_("reason"))
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("break-glass access")
+        verbose_name_plural = _("break-glass accesses")
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""), name="break_glass_access_reason_required"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.letter_id} by {self.opened_by_id} at {self.opened_at:%Y-%m-%d %H:%M}"
 
 
 class DeliveryAttempt(models.Model):
