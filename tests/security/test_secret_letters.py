@@ -94,14 +94,7 @@ from letters.services.letters import (
 from tests.api.conftest import api_key_for, client_with
 from tests.api.outgoing_support import letter_metadata
 from tests.conftest import make_user
-from tests.exchange.conftest import (  # noqa: F401  (fixtures, used by name)
-    ETDA,
-    SOC,
-    hosted,
-    letter_envelope,
-    now,
-    pki,
-)
+from tests.exchange.conftest import ETDA, SOC, letter_envelope, now
 from tests.exchange.test_xmlsec1_interop import ID_ATTRIBUTES, XMLSEC1
 
 SUBJECT = "แผนการตรวจสอบความมั่นคงปลอดภัยระบบสารสนเทศของศูนย์ราชการ ประจำปี ๒๕๖๙"
@@ -190,7 +183,7 @@ def send_secret(etda: Agency, soc: Agency, alice: User) -> tuple[Delivery, Lette
 
 
 @pytest.fixture
-def secret(hosted, etda, soc, alice) -> tuple[Delivery, Letter]:  # noqa: F811
+def secret(hosted, etda, soc, alice) -> tuple[Delivery, Letter]:
     return send_secret(etda, soc, alice)
 
 
@@ -320,7 +313,7 @@ def test_a_recipient_without_an_encryption_certificate_is_refused_before_anythin
     hosted,
     etda,
     soc,
-    alice,  # noqa: F811
+    alice,
 ):
     AgencyEncryptionKey.objects.filter(agency=soc).update(is_active=False)
     AgencyCertificate.objects.filter(agency=soc, purpose=CertificatePurpose.ENCRYPTION).update(
@@ -338,7 +331,7 @@ def test_a_recipient_without_an_encryption_certificate_is_refused_before_anythin
     assert not RegisterEntry.objects.filter(letter=draft).exists()
 
 
-def test_the_encryption_certificate_is_for_key_encipherment_only(pki):  # noqa: F811
+def test_the_encryption_certificate_is_for_key_encipherment_only(pki):
     from cryptography import x509
 
     usage = pki.soc_encryption.certificate.extensions.get_extension_for_class(x509.KeyUsage).value
@@ -367,7 +360,7 @@ def test_top_secret_is_refused_in_the_api(etda, soc, settings, tmp_path):
     assert not Letter.objects.exists()
 
 
-def _encrypted(pki, *, secrecy: str = "003", created_at=None) -> Envelope:  # noqa: F811
+def _encrypted(pki, *, secrecy: str = "003", created_at=None) -> Envelope:
     plain = letter_envelope(secrecy=secrecy if secrecy != "004" else "003", created_at=created_at)
     assert plain.letter is not None
     encrypted = letter_encrypt(
@@ -385,12 +378,12 @@ def _encrypted(pki, *, secrecy: str = "003", created_at=None) -> Envelope:  # no
     return encrypted
 
 
-def _signed(pki, envelope: Envelope) -> bytes:  # noqa: F811
+def _signed(pki, envelope: Envelope) -> bytes:
     return envelope_sign(envelope, key=pki.etda.private_key, certificate=pki.etda.certificate)
 
 
 @pytest.mark.parametrize("encrypted", [True, False], ids=["encrypted", "in-the-clear"])
-def test_top_secret_is_refused_on_inbound(hosted, pki, encrypted):  # noqa: F811
+def test_top_secret_is_refused_on_inbound(hosted, pki, encrypted):
     envelope = _encrypted(pki, secrecy="004") if encrypted else letter_envelope(secrecy="004")
 
     with pytest.raises(TopSecretRefused) as refusal:
@@ -400,7 +393,7 @@ def test_top_secret_is_refused_on_inbound(hosted, pki, encrypted):  # noqa: F811
     assert not InboundEnvelope.objects.exists() and not Letter.objects.exists()
 
 
-def test_a_secret_letter_in_the_clear_is_refused_on_inbound(hosted, pki):  # noqa: F811
+def test_a_secret_letter_in_the_clear_is_refused_on_inbound(hosted, pki):
     with pytest.raises(SecretNotEncrypted):
         envelope_receive(
             data=_signed(pki, letter_envelope(secrecy="002")), served_keys=frozenset({"soc"})
@@ -411,7 +404,7 @@ def test_a_secret_letter_in_the_clear_is_refused_on_inbound(hosted, pki):  # noq
 # --- tampering --------------------------------------------------------------------------------
 
 
-def test_a_ciphertext_altered_in_transit_breaks_the_signature(pki):  # noqa: F811
+def test_a_ciphertext_altered_in_transit_breaks_the_signature(pki):
     data = _signed(pki, _encrypted(pki))
     root = etree.fromstring(data)
     [ciphertext] = root.iter("{urn:th:saraban-hub:envelope:1.0}Ciphertext")
@@ -422,7 +415,7 @@ def test_a_ciphertext_altered_in_transit_breaks_the_signature(pki):  # noqa: F81
         envelope_verify(etree.tostring(root), directory=pki.directory(), now=now())
 
 
-def test_a_ciphertext_altered_under_a_new_signature_fails_its_gcm_tag(pki):  # noqa: F811
+def test_a_ciphertext_altered_under_a_new_signature_fails_its_gcm_tag(pki):
     # Even the sender's own key cannot make altered content pass: the tag is over the content
     # key, which only the recipient can unwrap.
     envelope = _encrypted(pki)
@@ -464,7 +457,7 @@ def test_a_sealed_file_altered_before_delivery_is_refused_by_the_manifest(
     hosted,
     etda,
     soc,
-    alice,  # noqa: F811
+    alice,
 ):
     [delivery] = letter_send(letter=draft_secret(etda, soc, alice), actor=alice)
     sealed = SealedDeliveryFile.objects.filter(delivery=delivery).first()
@@ -482,7 +475,7 @@ def test_a_sealed_file_altered_before_delivery_is_refused_by_the_manifest(
 # --- interop: the signature over ciphertext is ordinary XAdES ---------------------------------
 
 
-def test_xmlsec1_verifies_the_signature_of_an_encrypted_envelope(pki, tmp_path):  # noqa: F811
+def test_xmlsec1_verifies_the_signature_of_an_encrypted_envelope(pki, tmp_path):
     assert XMLSEC1, "xmlsec1 is missing: `make test` installs it (Debian package xmlsec1)"
     data = _signed(pki, _encrypted(pki))
     (tmp_path / "ca.pem").write_bytes(pki.ca.certificate_pem())
@@ -507,7 +500,7 @@ def test_xmlsec1_verifies_the_signature_of_an_encrypted_envelope(pki, tmp_path):
     assert "SignedInfo References (ok/all): 3/3" in result.stderr
 
 
-def test_an_encrypted_envelope_round_trips_through_the_verifier_and_decrypts(pki):  # noqa: F811
+def test_an_encrypted_envelope_round_trips_through_the_verifier_and_decrypts(pki):
     plain = letter_envelope(secrecy="002")
     assert plain.letter is not None
     header = Header(

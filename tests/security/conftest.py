@@ -1,0 +1,6 @@
+"""Fixtures of the security tests: the exchange tests' demo CA and hosted agencies (ETDA, SOC)
+with their signing and secret-letter encryption keys."""
+
+from __future__ import annotations
+
+from tests.exchange.conftest import hosted, pki  # noqa: F401  (fixtures, used by name)
