@@ -87,6 +87,8 @@ def _evidence(verified: VerifiedEnvelope, *, now: datetime.datetime) -> dict[str
         "signing_time": verified.signing_time.isoformat() if verified.signing_time else None,
         "verified_at": now.isoformat(),
         "checks": list(verified.checks),
+        # A secret letter's copy holds only ciphertext: opened on demand (secret_letters.py).
+        "encrypted": verified.envelope.encrypted_letter is not None,
     }
 
 

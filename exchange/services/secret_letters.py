@@ -34,7 +34,7 @@ from exchange.mapping import manifest_pairs
 from exchange.models import BreakGlassAccess
 from exchange.selectors import inbound_envelope_of_letter
 from letters.errors import SecretContentRefused
-from letters.models import Letter
+from letters.models import Attachment, Letter
 
 BREAK_GLASS_REASON_MIN_CHARS = 20
 
@@ -43,7 +43,8 @@ BREAK_GLASS_REASON_MIN_CHARS = 20
 class OpenedFile:
     """One file of a secret letter, decrypted: the real name and type, and the bytes."""
 
-    attachment_id: str
+    attachment_id: str  # the manifest's id
+    stored_pk: int  # the Attachment row that holds its ciphertext
     role: str
     name: str
     media_type: str
@@ -77,7 +78,7 @@ def _stored_envelope(letter: Letter) -> Envelope:
     return envelope
 
 
-def _decrypt(letter: Letter) -> OpenedSecretLetter:
+def _decrypt(letter: Letter, *, only: str | None = None) -> OpenedSecretLetter:
     envelope = _stored_envelope(letter)
     assert envelope.encrypted_letter is not None
     wraps = [w for w in envelope.encrypted_letter.key_wraps if w.agency_key == letter.agency.key]
@@ -96,11 +97,15 @@ def _decrypt(letter: Letter) -> OpenedSecretLetter:
     stored = manifest_pairs(envelope.manifest, letter.attachments.order_by("position", "pk"))
     files = []
     for entry in content.files:
-        with stored[entry.attachment_id].file.open("rb") as stream:
+        if only is not None and entry.attachment_id != only:
+            continue
+        held = stored[entry.attachment_id]
+        with held.file.open("rb") as stream:
             data = file_decrypt(stream.read(), envelope=envelope, content_key=key, entry=entry)
         files.append(
             OpenedFile(
                 attachment_id=entry.attachment_id,
+                stored_pk=held.pk,
                 role=entry.role,
                 name=entry.name,
                 media_type=entry.media_type,
@@ -111,7 +116,7 @@ def _decrypt(letter: Letter) -> OpenedSecretLetter:
     return OpenedSecretLetter(letter=content.letter, files=tuple(files))
 
 
-def _refused(*, letter: Letter, user: User, action: str) -> None:
+def _refused(*, letter: Letter, user: User, action: str, target: Attachment | None = None) -> None:
     # A refused attempt is logged too: the regulation's log is of who tried, not only of who
     # succeeded. Committed on its own, before the refusal is raised.
     with transaction.atomic(durable=True):
@@ -119,27 +124,51 @@ def _refused(*, letter: Letter, user: User, action: str) -> None:
             action=action,
             actor=user,
             agency=letter.agency,
-            target=letter,
+            target=target if target is not None else letter,
             after={"letter": letter.pk, "secrecy": letter.secrecy, "decrypted": False},
         )
 
 
-def secret_letter_open(*, letter: Letter, user: User) -> OpenedSecretLetter:
+def letter_arrived_encrypted(*, letter: Letter) -> bool:
+    """Say whether the letter's copy holds only ciphertext (it came as an EncryptedLetter)."""
+    inbound = inbound_envelope_of_letter(letter=letter)
+    return inbound is not None and bool(inbound.evidence.get("encrypted"))
+
+
+def secret_manifest_id(*, letter: Letter, attachment: Attachment) -> str:
+    """The manifest id under which a stored ciphertext file travelled (its envelope's)."""
+    envelope = _stored_envelope(letter)
+    stored = manifest_pairs(envelope.manifest, letter.attachments.order_by("position", "pk"))
+    for attachment_id, candidate in stored.items():
+        if candidate.pk == attachment.pk:
+            return attachment_id
+    raise NotAnEncryptedLetter(details={"letter": letter.pk, "attachment": attachment.pk})
+
+
+def secret_letter_open(
+    *, letter: Letter, user: User, attachment: Attachment | None = None
+) -> OpenedSecretLetter:
     """Decrypt a received secret letter for a secret-registry officer of the agency holding it.
 
-    Anyone else is refused (``letters.secret_content_refused``) and the attempt is audited as
-    ``letters.letter.secret_refused``; an opening is audited as ``letters.letter.secret_opened``.
+    With ``attachment``, decrypt that one file only (a download). Anyone else is refused
+    (``letters.secret_content_refused``) and the attempt is audited as
+    ``letters.letter.secret_refused`` (``letters.attachment.secret_refused``); an opening is
+    audited as ``letters.letter.secret_opened`` (``letters.attachment.secret_opened``).
     """
+    prefix = "letters.attachment." if attachment is not None else "letters.letter."
     if not user_has_agency_role(user=user, agency=letter.agency, roles={AgencyRole.SECRET_OFFICER}):
-        _refused(letter=letter, user=user, action="letters.letter.secret_refused")
+        _refused(letter=letter, user=user, action=f"{prefix}secret_refused", target=attachment)
         raise SecretContentRefused()
-    opened = _decrypt(letter)
+    only = (
+        secret_manifest_id(letter=letter, attachment=attachment) if attachment is not None else None
+    )
+    opened = _decrypt(letter, only=only)
     with transaction.atomic(durable=True):
         audit_record(
-            action="letters.letter.secret_opened",
+            action=f"{prefix}secret_opened",
             actor=user,
             agency=letter.agency,
-            target=letter,
+            target=attachment if attachment is not None else letter,
             after={
                 "letter": letter.pk,
                 "secrecy": letter.secrecy,
