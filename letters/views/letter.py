@@ -172,7 +172,8 @@ def _read(opened: _OpenFile) -> bytes:
     if opened.data is not None:
         return opened.data
     with opened.attachment.file.open("rb") as stream:
-        return stream.read()
+        data: bytes = stream.read()
+    return data
 
 
 @clerk_page
