@@ -20,6 +20,7 @@ from agencies.models import AgencyRole, HubRoleName
 from agencies.pki.keystore import encryption_material_for
 from agencies.selectors import user_has_agency_role, user_has_hub_role
 from audit.services import audit_record
+from config.errors import HubError
 from exchange.envelope import (
     Envelope,
     LetterData,
@@ -129,6 +130,25 @@ def _refused(*, letter: Letter, user: User, action: str, target: Attachment | No
         )
 
 
+def _decrypt_logged(
+    letter: Letter, *, user: User, only: str | None, target: Attachment | None
+) -> OpenedSecretLetter:
+    """Decrypt; a failure (altered bytes, a missing key) is audited before it is raised: an
+    officer's try that showed nothing is still a try, and altered ciphertext is an incident."""
+    try:
+        return _decrypt(letter, only=only)
+    except HubError as error:
+        with transaction.atomic(durable=True):
+            audit_record(
+                action="letters.letter.secret_open_failed",
+                actor=user,
+                agency=letter.agency,
+                target=target if target is not None else letter,
+                after={"letter": letter.pk, "code": error.code, "details": error.details},
+            )
+        raise
+
+
 def letter_arrived_encrypted(*, letter: Letter) -> bool:
     """Say whether the letter's copy holds only ciphertext (it came as an EncryptedLetter)."""
     inbound = inbound_envelope_of_letter(letter=letter)
@@ -162,7 +182,7 @@ def secret_letter_open(
     only = (
         secret_manifest_id(letter=letter, attachment=attachment) if attachment is not None else None
     )
-    opened = _decrypt(letter, only=only)
+    opened = _decrypt_logged(letter, user=user, only=only, target=attachment)
     with transaction.atomic(durable=True):
         audit_record(
             action=f"{prefix}secret_opened",
@@ -191,7 +211,7 @@ def secret_letter_break_glass(*, letter: Letter, user: User, reason: str) -> Ope
     if len(reason) < BREAK_GLASS_REASON_MIN_CHARS:
         _refused(letter=letter, user=user, action="letters.letter.secret_break_glass_refused")
         raise BreakGlassReasonRequired(details={"min_chars": BREAK_GLASS_REASON_MIN_CHARS})
-    opened = _decrypt(letter)
+    opened = _decrypt_logged(letter, user=user, only=None, target=None)
     with transaction.atomic(durable=True):
         access = BreakGlassAccess.objects.create(
             agency=letter.agency,

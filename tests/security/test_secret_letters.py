@@ -451,6 +451,12 @@ def test_a_stored_file_altered_at_rest_is_refused_when_opened(secret, somsri):
 
     assert refusal.value.code == "envelope.secret_undecryptable"
     assert not AuditEvent.objects.filter(action="letters.letter.secret_opened").exists()
+    [failed] = AuditEvent.objects.filter(action="letters.letter.secret_open_failed")
+    assert (failed.actor_user, failed.agency, failed.after["code"]) == (
+        somsri,
+        copy.agency,
+        "envelope.secret_undecryptable",
+    )
 
 
 def test_a_sealed_file_altered_before_delivery_is_refused_by_the_manifest(
