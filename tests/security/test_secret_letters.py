@@ -559,3 +559,50 @@ def test_an_encrypted_envelope_round_trips_through_the_verifier_and_decrypts(pki
             private_key=pki.etda_encryption.private_key,
             certificate=pki.etda_encryption.certificate,
         )
+
+
+# --- an agency's own system encrypts and signs --------------------------------------------------
+
+
+def test_a_secret_letter_encrypted_by_etdas_own_system_goes_through_and_only_somsri_opens_it(
+    hosted, pki, etda, soc, somsri, bob
+):
+    from exchange.services.submission import envelope_submit
+
+    plain = letter_envelope(secrecy="002", subject=SUBJECT)
+    assert plain.letter is not None
+    encrypted = letter_encrypt(
+        header=plain.header,
+        letter=dataclasses.replace(plain.letter, body=BODY),
+        files=[
+            SecretFile(
+                attachment_id="doc-1",
+                role="main",
+                name=MAIN_NAME,
+                media_type="application/pdf",
+                data=MAIN_PDF,
+            )
+        ],
+        recipients=[RecipientKey(agency_key="soc", certificate=pki.soc_encryption.certificate)],
+    )
+    data = _signed(pki, encrypted.envelope)
+
+    delivery = envelope_submit(
+        agency=etda,
+        data=data,
+        attachments={name: io.BytesIO(content) for name, content in encrypted.files.items()},
+        actor="system:esaraban",
+    )
+    assert delivery_attempt(delivery_id=delivery.pk) == "delivered"
+
+    copy = InboundEnvelope.objects.get(recipient=soc).letter
+    assert copy is not None
+    rows = [*Letter.objects.values(), *Attachment.objects.values()]
+    stored = _texts(value for row in rows for value in row.values())
+    for secret_text in SECRETS:
+        assert secret_text not in stored
+    with pytest.raises(SecretContentRefused):
+        secret_letter_open(letter=copy, user=bob)
+    opened = secret_letter_open(letter=copy, user=somsri)
+    assert (opened.letter.subject, opened.letter.body) == (SUBJECT, BODY)
+    assert [(f.name, f.data) for f in opened.files] == [(MAIN_NAME, MAIN_PDF)]
