@@ -606,3 +606,40 @@ def test_a_secret_letter_encrypted_by_etdas_own_system_goes_through_and_only_som
     opened = secret_letter_open(letter=copy, user=somsri)
     assert (opened.letter.subject, opened.letter.body) == (SUBJECT, BODY)
     assert [(f.name, f.data) for f in opened.files] == [(MAIN_NAME, MAIN_PDF)]
+
+
+# --- the Django admin is no back door -------------------------------------------------------------
+
+
+def test_the_admin_shows_no_secret_content_and_finds_none_by_search(secret, client, hub_admin):
+    delivery, copy = secret
+    sent = delivery.letter  # ETDA's own outgoing row: it keeps the plaintext for ETDA
+    hub_admin.is_staff = hub_admin.is_superuser = True
+    hub_admin.save()
+    client.force_login(hub_admin)
+
+    pages = [
+        client.get(f"/admin/letters/letter/{sent.pk}/change/"),
+        client.get(f"/admin/letters/letter/{copy.pk}/change/"),
+        client.get("/admin/letters/letter/"),
+        client.get("/admin/letters/registerentry/"),
+        *(
+            client.get(f"/admin/letters/registerentry/{entry.pk}/change/")
+            for entry in RegisterEntry.objects.all()
+        ),
+    ]
+    found = client.get("/admin/letters/letter/", {"q": SUBJECT[:20]})
+    found_entries = client.get("/admin/letters/registerentry/", {"q": SUBJECT[:20]})
+
+    assert all(page.status_code == 200 for page in pages)
+    for page in pages:
+        text = page.content.decode()
+        for secret_text in SECRETS:
+            assert secret_text not in text
+    assert f"/admin/letters/letter/{sent.pk}/change/" not in found.content.decode()
+    entries = list(RegisterEntry.objects.filter(series="secret"))
+    assert entries  # ETDA's dispatch line, from the secret series
+    for entry in entries:
+        assert f"/admin/letters/registerentry/{entry.pk}/change/" not in (
+            found_entries.content.decode()
+        )
