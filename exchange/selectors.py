@@ -211,3 +211,8 @@ def break_glass_accesses_of_agency(*, agency: Agency) -> QuerySet[BreakGlassAcce
         .select_related("letter", "opened_by")
         .order_by("-opened_at", "-id")
     )
+
+
+def break_glass_accesses_of_letter(*, letter: Letter) -> QuerySet[BreakGlassAccess]:
+    """Return the break-glass openings of one letter of its holder, newest first."""
+    return break_glass_accesses_of_agency(agency=letter.agency).filter(letter=letter)

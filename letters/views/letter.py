@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
+from exchange.selectors import break_glass_accesses_of_letter
 from exchange.services.secret_letters import (
     OpenedSecretLetter,
     letter_arrived_encrypted,
@@ -102,6 +103,8 @@ def letter_page_context(
         "letter": letter,
         "may_open": may_open,
         "is_secret": letter_is_secret(letter),
+        # Every break-glass opening of the agency's letter is shown to the agency, on the letter.
+        "break_glass": list(break_glass_accesses_of_letter(letter=letter)),
         "is_overdue": letter_is_overdue(letter),
         "main": next((a for a in attachments if a.role == AttachmentRole.MAIN), None),
         "enclosures": [a for a in attachments if a.role == AttachmentRole.ENCLOSURE],

@@ -643,3 +643,16 @@ def test_the_admin_shows_no_secret_content_and_finds_none_by_search(secret, clie
         assert f"/admin/letters/registerentry/{entry.pk}/change/" not in (
             found_entries.content.decode()
         )
+
+
+def test_soc_sees_the_break_glass_opening_on_the_letter_page(secret, client, bob, hub_admin):
+    _delivery, copy = secret
+    reason = "คำสั่งศาลอาญาที่ ๑๒๓/๒๕๖๙ ให้ตรวจสอบหนังสือฉบับนี้เป็นพยานหลักฐาน"
+    client.force_login(bob)
+    assert "data-break-glass" not in client.get(f"/letters/{copy.pk}/").content.decode()
+
+    secret_letter_break_glass(letter=copy, user=hub_admin, reason=reason)
+    page = client.get(f"/letters/{copy.pk}/").content.decode()
+
+    assert "data-break-glass" in page
+    assert reason in page and "hub_admin" in page
