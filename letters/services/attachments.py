@@ -27,7 +27,7 @@ from letters.errors import (
     AttachmentTypeNotAllowed,
     LetterNotEditable,
 )
-from letters.models import Attachment, AttachmentRole, Letter, LetterStatus
+from letters.models import Attachment, AttachmentRole, Letter, LetterStatus, Secrecy
 
 CHUNK_SIZE = 64 * 1024
 PDF_MEDIA_TYPE = "application/pdf"
@@ -254,6 +254,9 @@ def attachments_discard(attachments: Sequence[Attachment]) -> None:
         attachment.file.delete(save=False)
 
 
+SECRET_CODES = (Secrecy.CONFIDENTIAL, Secrecy.SECRET)
+
+
 def attachment_save(*, letter: Letter, attachment: Attachment, position: int, actor: Actor) -> None:
     """Save a stored attachment of a draft and its audit row, in the caller's transaction."""
     attachment.letter = letter
@@ -266,7 +269,8 @@ def attachment_save(*, letter: Letter, attachment: Attachment, position: int, ac
         target=attachment,
         after={
             "letter": letter.pk,
-            "name": attachment.name,
+            # A secret letter's file names are content (docs/security.md, "Secret letters").
+            "name": "[ลับ]" if letter.secrecy in SECRET_CODES else attachment.name,
             "media_type": attachment.media_type,
             "size": attachment.size,
             "sha256": attachment.sha256,
