@@ -1,4 +1,9 @@
-"""Send a letter: number it if needed, sign one envelope per recipient, queue them, together."""
+"""Send a letter: number it if needed, sign one envelope per recipient, queue them, together.
+
+A secret letter (ลับ, ลับมาก) is encrypted to each recipient's encryption certificate before it
+is signed (docs/security.md, "Secret letters"); its files travel as the ciphertext made for
+that envelope (``SealedDeliveryFile``).
+"""
 
 from __future__ import annotations
 
