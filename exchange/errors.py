@@ -58,3 +58,21 @@ class NotPullMode(Conflict):
         "This agency does not fetch its letters from a pull queue: the hub delivers them "
         "to its inbox (or pushes them to its endpoint)."
     )
+
+
+class NotAnEncryptedLetter(NotFound):
+    code = "exchange.not_an_encrypted_letter"
+    default_message = _("This letter did not arrive encrypted: there is nothing to decrypt.")
+
+
+class BreakGlassRefused(AccessDenied):
+    code = "exchange.break_glass_refused"
+    default_message = _("Only a hub administrator may open an agency's secret letter this way.")
+
+
+class BreakGlassReasonRequired(InvalidInput):
+    code = "exchange.break_glass_reason_required"
+    default_message = _(
+        "Give the reason for opening this secret letter (at least 20 characters): the agency "
+        "will see it."
+    )

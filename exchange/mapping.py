@@ -10,6 +10,7 @@ from agencies.models import Agency
 from agencies.selectors import active_agency_ids
 from exchange.envelope import (
     DistributionEntry,
+    EncryptedLetterData,
     Envelope,
     Header,
     LetterData,
@@ -20,7 +21,7 @@ from exchange.envelope import (
     ReferenceData,
 )
 from letters.letter_number import parse_letter_number
-from letters.models import Attachment, Letter, RecipientRole
+from letters.models import Attachment, Letter, RecipientRole, Secrecy
 from letters.services.letters import (
     AgencyRef,
     LetterFields,
@@ -206,6 +207,58 @@ def incoming_values(data: LetterData) -> tuple[LetterFields, LetterParts]:
         ],
     )
     return values, parts
+
+
+# What a secret letter's copy holds in its database row instead of its subject: the real one is
+# only inside the encrypted envelope (docs/security.md, "Secret letters"). Stored data, so
+# written in Thai as the register prints it, not translated at display time.
+SECRET_PLACEHOLDER_SUBJECT = "หนังสือลับ"  # noqa: S105  (a subject, not a password)
+
+
+def secret_copy_values(
+    encrypted: EncryptedLetterData, *, holder: Agency
+) -> tuple[LetterFields, LetterParts]:
+    """What the row of a secret letter's copy holds: only the facts the envelope shows in the
+    clear (number, date, urgency, secrecy, deadline); no subject, body, names or files' names.
+    """
+    values = LetterFields(
+        subject=SECRET_PLACEHOLDER_SUBJECT,
+        series=encrypted.number.series,
+        ministry_code=encrypted.number.ministry_code,
+        sub_agency_code=encrypted.number.sub_agency_code,
+        unit_number=encrypted.number.unit_number,
+        letter_date=encrypted.date,
+        salutation="",
+        closing="",
+        urgency=encrypted.urgency,
+        secrecy=encrypted.secrecy,
+        urgent_deadline=encrypted.urgent_deadline,
+    )
+    return values, LetterParts(recipients=[RecipientInput(agency=holder)], references=[])
+
+
+def copy_values(envelope: Envelope, *, holder: Agency) -> tuple[LetterFields, LetterParts]:
+    """The row values of a letter envelope's copy: the letter's, or a secret letter's clear
+    facts only."""
+    if envelope.encrypted_letter is not None:
+        return secret_copy_values(envelope.encrypted_letter, holder=holder)
+    if envelope.letter is None:
+        raise ValueError("Not a letter envelope.")
+    return incoming_values(envelope.letter)
+
+
+def envelope_urgency(envelope: Envelope) -> str:
+    """The urgency of a letter envelope (in the clear for secret letters too), or ""."""
+    if envelope.encrypted_letter is not None:
+        return envelope.encrypted_letter.urgency
+    return envelope.letter.urgency if envelope.letter is not None else ""
+
+
+def envelope_is_secret(envelope: Envelope) -> bool:
+    return envelope.encrypted_letter is not None and envelope.encrypted_letter.secrecy in (
+        Secrecy.CONFIDENTIAL,
+        Secrecy.SECRET,
+    )
 
 
 def manifest_pairs(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -108,6 +109,77 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_type} {self.message_id} → {self.recipient_id}: {self.status}"
+
+
+class SealedDeliveryFile(models.Model):
+    """A file of a secret letter as it travels in one envelope: AES-256-GCM ciphertext.
+
+    Each envelope of a secret letter has its own content key, so each recipient's copy of a
+    file is a different ciphertext; the transports send these instead of the letter's
+    attachments (transports.attachments_by_manifest_id). The name and media type are the
+    neutral ones of the manifest; the real ones are inside the encrypted letter.
+    """
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="sealed_files")
+    attachment_id = models.CharField(_("manifest id"), max_length=64)
+    file = models.FileField(_("file"), upload_to="sealed/%Y/%m/", max_length=255)
+    name = models.CharField(_("file name"), max_length=255)
+    media_type = models.CharField(_("media type"), max_length=100)
+    size = models.BigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+
+    class Meta:
+        verbose_name = _("sealed file")
+        verbose_name_plural = _("sealed files")
+        ordering = ["delivery", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["delivery", "attachment_id"], name="sealed_file_once_per_delivery"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id}/{self.attachment_id}"
+
+
+class BreakGlassAccess(models.Model):
+    """A hub administrator opened a secret letter of an agency: the agency is shown each one.
+
+    Hub administrators have no silent access to secret letters (ระเบียบว่าด้วยการรักษาความลับ
+    ของทางราชการ): the only way in is this one, with a reason, audited, and listed to the
+    agency whose letter it was (exchange.selectors.break_glass_accesses_of_agency).
+    """
+
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("agency"),
+        on_delete=models.PROTECT,
+        related_name="break_glass_accesses",
+    )
+    letter = models.ForeignKey(
+        "letters.Letter", verbose_name=_("letter"), on_delete=models.PROTECT, related_name="+"
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("opened by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.TextField(_("reason"))
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("break-glass access")
+        verbose_name_plural = _("break-glass accesses")
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""), name="break_glass_access_reason_required"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.letter_id} by {self.opened_by_id} at {self.opened_at:%Y-%m-%d %H:%M}"
 
 
 class DeliveryAttempt(models.Model):

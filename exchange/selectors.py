@@ -16,7 +16,7 @@ from letters.models import Letter
 from letters.selectors import outbox_letters
 
 from .envelope import MessageType
-from .models import Delivery, DeliveryStatus, InboundEnvelope
+from .models import BreakGlassAccess, Delivery, DeliveryStatus, InboundEnvelope
 
 # States in which nothing more will happen without a person (or a redrive).
 FINAL_STATUSES = frozenset(
@@ -201,3 +201,18 @@ def delivery_acknowledgements(
             )
         )
     return found
+
+
+def break_glass_accesses_of_agency(*, agency: Agency) -> QuerySet[BreakGlassAccess]:
+    """Return every break-glass opening of the agency's secret letters, newest first: what the
+    agency is shown so that no administrator's access goes unnoticed."""
+    return (
+        BreakGlassAccess.objects.filter(agency=agency)
+        .select_related("letter", "opened_by")
+        .order_by("-opened_at", "-id")
+    )
+
+
+def break_glass_accesses_of_letter(*, letter: Letter) -> QuerySet[BreakGlassAccess]:
+    """Return the break-glass openings of one letter of its holder, newest first."""
+    return break_glass_accesses_of_agency(agency=letter.agency).filter(letter=letter)

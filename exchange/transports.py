@@ -21,8 +21,13 @@ from config.errors import HubError
 from exchange.envelope.safe_xml import parse_xml
 from exchange.envelope.xml_read import read_manifest
 from exchange.mapping import manifest_pairs
-from exchange.models import Delivery
+from exchange.models import Delivery, SealedDeliveryFile
 from letters.models import Attachment, Letter
+
+# A file as a transport or the pull API hands it over: a letter's attachment, or (for a secret
+# letter) the ciphertext made for this one envelope. Both have file, name, media_type, size and
+# sha256.
+StoredFile = Attachment | SealedDeliveryFile
 
 CONNECT_TIMEOUT_SECONDS = 5.0
 READ_TIMEOUT_SECONDS = 60.0
@@ -68,19 +73,24 @@ def attachment_streams(delivery: Delivery) -> Iterator[dict[str, IO[bytes]]]:
         }
 
 
-def attachments_by_manifest_id(delivery: Delivery) -> dict[str, Attachment]:
+def attachments_by_manifest_id(delivery: Delivery) -> dict[str, StoredFile]:
     """The files of a letter delivery under the ids its envelope's manifest gives them.
 
     Read from the envelope itself, because not every envelope was built here: a relayed copy
-    and a letter an agency's own system signed name the same stored files their own way.
+    and a letter an agency's own system signed name the same stored files their own way. A
+    secret letter sent from here travels with the ciphertext made for this envelope.
     """
+    sealed = list(delivery.sealed_files.all())
+    if sealed:
+        return {item.attachment_id: item for item in sealed}
     letter: Letter = delivery.letter
     root = parse_xml(
         bytes(delivery.envelope),
         max_bytes=settings.HUB_ENVELOPE_MAX_BYTES,
         max_depth=settings.HUB_ENVELOPE_MAX_DEPTH,
     )
-    return manifest_pairs(read_manifest(root), letter.attachments.order_by("position", "pk"))
+    pairs = manifest_pairs(read_manifest(root), letter.attachments.order_by("position", "pk"))
+    return {manifest_id: attachment for manifest_id, attachment in pairs.items()}
 
 
 class HostedTransport:

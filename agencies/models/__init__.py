@@ -12,6 +12,7 @@ from .directory import (
 )
 from .pki import (
     AgencyCertificate,
+    AgencyEncryptionKey,
     AgencySigningKey,
     CertificatePurpose,
     CertificateRevocationList,
@@ -23,6 +24,7 @@ from .pki import (
 __all__ = [
     "Agency",
     "AgencyCertificate",
+    "AgencyEncryptionKey",
     "AgencyRole",
     "AgencySigningKey",
     "ApiKey",

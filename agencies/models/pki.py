@@ -131,6 +131,48 @@ class AgencySigningKey(models.Model):
         return f"{self.agency_id}/{self.key_algorithm}/{self.pk} ({state})"
 
 
+class AgencyEncryptionKey(models.Model):
+    """A hosted agency's private decryption key for secret letters, encrypted at rest.
+
+    Secret letters are encrypted to the certificate (purpose ENCRYPTION). Rotation makes a new
+    key the one senders encrypt to; older keys stay (inactive) so that letters already
+    received can still be opened by the agency's secret-registry officers.
+    """
+
+    agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("agency"),
+        on_delete=models.PROTECT,
+        related_name="encryption_keys",
+    )
+    certificate = models.OneToOneField(
+        AgencyCertificate,
+        verbose_name=_("certificate"),
+        on_delete=models.PROTECT,
+        related_name="encryption_key",
+    )
+    # version | master-key id | nonce | AES-256-GCM ciphertext and tag (keystore.py).
+    encrypted_key = models.BinaryField(_("encrypted private key"))
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("agency encryption key")
+        verbose_name_plural = _("agency encryption keys")
+        ordering = ["agency", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency"],
+                condition=Q(is_active=True),
+                name="agency_encryption_key_one_active",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "active" if self.is_active else "inactive"
+        return f"{self.agency_id}/encryption/{self.pk} ({state})"
+
+
 class CertificateRevocationList(models.Model):
     """The current CRL of one CA, whose signature was verified against that CA at import."""
 

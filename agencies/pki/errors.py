@@ -105,6 +105,19 @@ class NoSigningKey(Conflict):
     default_message = _("The agency has no active signing key on this hub.")
 
 
+class NoEncryptionKey(Conflict):
+    code = "pki.no_encryption_key"
+    default_message = _("The agency has no key on this hub to open secret letters with.")
+
+
+class NoEncryptionCertificate(Conflict):
+    code = "pki.no_encryption_certificate"
+    default_message = _(
+        "The recipient agency has no valid encryption certificate: a secret letter (ลับ, ลับมาก) "
+        "cannot be sent to it electronically."
+    )
+
+
 class SigningKeyUnreadable(HubError):
     code = "pki.signing_key_unreadable"
     http_status = 500

@@ -78,12 +78,16 @@ def _start(valid_from: datetime.datetime | None) -> datetime.datetime:
 
 
 def _key_usage(
-    *, digital_signature: bool = False, content_commitment: bool = False, ca: bool = False
+    *,
+    digital_signature: bool = False,
+    content_commitment: bool = False,
+    key_encipherment: bool = False,
+    ca: bool = False,
 ) -> x509.KeyUsage:
     return x509.KeyUsage(
         digital_signature=digital_signature,
         content_commitment=content_commitment,
-        key_encipherment=False,
+        key_encipherment=key_encipherment,
         data_encipherment=False,
         key_agreement=False,
         key_cert_sign=ca,
@@ -145,14 +149,26 @@ def issue_certificate(
     days: int = 730,
     key_usage_digital_signature: bool = True,
     serial: int | None = None,
+    encryption: bool = False,
 ) -> IssuedCertificate:
     """Issue an end-entity signing certificate (digitalSignature + nonRepudiation, CA:false).
+
+    With ``encryption``, issue instead a certificate that secret letters are encrypted to:
+    RSA only (RSA-OAEP key wrapping), key usage keyEncipherment alone, so that the same key
+    can never also sign.
 
     The subject is C=TH, O=<organization> (the agency's Thai name), CN=<common_name>. A new key
     of ``kind`` is generated unless ``key`` is given.
     """
+    if encryption and kind != "rsa":
+        raise ValueError("Encryption certificates are RSA (RSA-OAEP key wrapping).")
     key = key if key is not None else new_private_key(kind, rsa_bits)
     start = _start(valid_from)
+    usage = (
+        _key_usage(key_encipherment=True)
+        if encryption
+        else _key_usage(digital_signature=key_usage_digital_signature, content_commitment=True)
+    )
     subject = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "TH"),
@@ -169,10 +185,7 @@ def issue_certificate(
         .not_valid_before(start)
         .not_valid_after(start + datetime.timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            _key_usage(digital_signature=key_usage_digital_signature, content_commitment=True),
-            critical=True,
-        )
+        .add_extension(usage, critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(_authority_key_identifier(ca), critical=False)
         .sign(ca.private_key, _signature_hash(ca.private_key))

@@ -22,20 +22,22 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from agencies.models import Agency, AgencySigningKey
+from agencies.models import Agency, AgencyEncryptionKey, AgencySigningKey
 
 from .certificates import PrivateKey, load_certificate
-from .errors import NoSigningKey, SigningKeyUnreadable
+from .errors import NoEncryptionKey, NoSigningKey, SigningKeyUnreadable
 
 FORMAT_VERSION = 1
 _KEY_ID_BYTES = 4
 _NONCE_BYTES = 12  # 96-bit random nonce, as NIST SP 800-38D recommends for GCM
 _HEADER_BYTES = 1 + _KEY_ID_BYTES
 _AAD_PREFIX = b"saraban-hub/agency-signing-key/v1"
+_ENCRYPTION_AAD_PREFIX = b"saraban-hub/agency-encryption-key/v1"
 
 
 def master_key_from_setting(value: str) -> bytes:
@@ -67,6 +69,18 @@ def signing_key_associated_data(*, agency_key: str, fingerprint_sha256: str) -> 
     """Return the associated data that ties a stored key to its agency and certificate."""
     return b"|".join(
         [_AAD_PREFIX, agency_key.encode("utf-8"), fingerprint_sha256.lower().encode("ascii")]
+    )
+
+
+def encryption_key_associated_data(*, agency_key: str, fingerprint_sha256: str) -> bytes:
+    """Like ``signing_key_associated_data``, for a decryption key: a signing-key blob moved
+    into an encryption-key row (or the reverse) does not open."""
+    return b"|".join(
+        [
+            _ENCRYPTION_AAD_PREFIX,
+            agency_key.encode("utf-8"),
+            fingerprint_sha256.lower().encode("ascii"),
+        ]
     )
 
 
@@ -203,3 +217,41 @@ def signing_material_cache_clear() -> None:
     """Forget every decrypted key of this process (tests; after a master-key rotation)."""
     with _cache_lock:
         _cache.clear()
+
+
+@dataclass(frozen=True)
+class EncryptionMaterial:
+    """An agency's decryption key for secret letters with the certificate it belongs to."""
+
+    agency_key: str
+    private_key: rsa.RSAPrivateKey
+    certificate: x509.Certificate
+
+
+def encryption_material_for(*, agency: Agency, fingerprint_sha256: str) -> EncryptionMaterial:
+    """Decrypt the agency's key for the encryption certificate with that fingerprint.
+
+    Inactive (rotated) keys still open the letters that were encrypted to them. Not cached:
+    opening a secret letter is rare, audited and deliberate, so the key is in memory only
+    for the call.
+    """
+    row = (
+        AgencyEncryptionKey.objects.select_related("agency", "certificate")
+        .filter(agency=agency, certificate__fingerprint_sha256=fingerprint_sha256.lower())
+        .first()
+    )
+    if row is None:
+        raise NoEncryptionKey(details={"agency": agency.key, "certificate": fingerprint_sha256})
+    key = decrypt_private_key(
+        row.encrypted_key,
+        associated_data=encryption_key_associated_data(
+            agency_key=row.agency.key, fingerprint_sha256=row.certificate.fingerprint_sha256
+        ),
+    )
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise SigningKeyUnreadable(details={"reason": "encryption key is not RSA"})
+    return EncryptionMaterial(
+        agency_key=row.agency.key,
+        private_key=key,
+        certificate=load_certificate(row.certificate.certificate_pem.encode("ascii")),
+    )

@@ -17,7 +17,8 @@ from agencies.models import (
     TrustAnchor,
 )
 
-from .validation import TrustMaterial
+from .errors import CertificateRejected, NoEncryptionCertificate
+from .validation import TrustMaterial, encryption_certificate_check
 
 
 def trust_material() -> TrustMaterial:
@@ -42,6 +43,28 @@ def agency_signing_certificates(agency: Agency) -> list[x509.Certificate]:
         agency=agency, purpose=CertificatePurpose.SIGNING, is_active=True
     ).order_by("-not_before", "-pk")
     return [x509.load_pem_x509_certificate(row.certificate_pem.encode("ascii")) for row in rows]
+
+
+def agency_encryption_certificate(*, agency: Agency, now: datetime.datetime) -> x509.Certificate:
+    """Return the certificate to encrypt the agency's secret letters to, checked now.
+
+    The newest active ENCRYPTION certificate that passes the checks (chain, validity, key
+    usage keyEncipherment, revocation); raise ``NoEncryptionCertificate`` when there is none.
+    """
+    rows = AgencyCertificate.objects.filter(
+        agency=agency, purpose=CertificatePurpose.ENCRYPTION, is_active=True
+    ).order_by("-not_before", "-pk")
+    trust = trust_material()
+    refusals = []
+    for row in rows:
+        certificate = x509.load_pem_x509_certificate(row.certificate_pem.encode("ascii"))
+        try:
+            encryption_certificate_check(certificate, trust=trust, now=now)
+        except CertificateRejected as refusal:
+            refusals.append(refusal.code)
+            continue
+        return certificate
+    raise NoEncryptionCertificate(details={"agency": agency.key, "refused": refusals})
 
 
 def revocations_of_serial(*, serial_hex: str) -> list[RevokedSerial]:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from agencies.models import (
     Agency,
     AgencyCertificate,
+    AgencyEncryptionKey,
     AgencySigningKey,
     CertificatePurpose,
     CertificateRevocationList,
@@ -54,6 +55,7 @@ from .keystore import (
     decrypt_private_key,
     encrypt_private_key,
     encrypted_under,
+    encryption_key_associated_data,
     signing_key_associated_data,
 )
 from .selectors import trust_material
@@ -437,6 +439,92 @@ def agency_signing_key_import(
     return signing_key
 
 
+def agency_encryption_key_import(
+    *,
+    agency: Agency,
+    key_data: bytes,
+    certificate_data: bytes | None,
+    password: bytes | None,
+    actor: Actor,
+) -> AgencyEncryptionKey:
+    """Store a hosted agency's key for opening secret letters, encrypted, and register its
+    certificate (purpose ENCRYPTION) as the one senders encrypt to.
+
+    The key must be RSA (RSA-OAEP), match the certificate, and the certificate must pass
+    ``encryption_certificate_check`` now (keyEncipherment). The previous key stays, inactive:
+    letters already encrypted to it must still open. Importing the active key again changes
+    nothing.
+    """
+    key, certificate = _read_key_material(
+        key_data=key_data, certificate_data=certificate_data, password=password
+    )
+    fingerprint = fingerprint_sha256(certificate)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise InvalidPrivateKey(details={"reason": "encryption keys are RSA (RSA-OAEP)"})
+    if not public_keys_match(key, certificate):
+        raise KeyMismatch(details={"fingerprint_sha256": fingerprint})
+    _check_for_purpose(certificate, purpose=CertificatePurpose.ENCRYPTION, now=timezone.now())
+    blob = encrypt_private_key(
+        key,
+        associated_data=encryption_key_associated_data(
+            agency_key=agency.key, fingerprint_sha256=fingerprint
+        ),
+    )
+    with transaction.atomic(durable=True):
+        Agency.objects.select_for_update().filter(pk=agency.pk).first()
+        registered = _register(
+            agency=agency,
+            certificate=certificate,
+            purpose=CertificatePurpose.ENCRYPTION,
+            actor=actor,
+        )
+        previous = (
+            AgencyEncryptionKey.objects.select_for_update()
+            .filter(agency=agency, is_active=True)
+            .select_related("certificate")
+            .first()
+        )
+        if previous is not None and previous.certificate_id == registered.pk:
+            return previous
+        if previous is not None:
+            previous.is_active = False
+            previous.save(update_fields=["is_active"])
+            # Senders must encrypt to the new certificate from now on; the old one stays
+            # registered but inactive, and its key keeps opening what was sent to it.
+            AgencyCertificate.objects.filter(pk=previous.certificate_id).update(is_active=False)
+        existing = AgencyEncryptionKey.objects.filter(certificate=registered).first()
+        if existing is not None:
+            existing.is_active = True
+            existing.encrypted_key = blob
+            existing.save(update_fields=["is_active", "encrypted_key"])
+            encryption_key = existing
+        else:
+            encryption_key = AgencyEncryptionKey.objects.create(
+                agency=agency, certificate=registered, encrypted_key=blob
+            )
+        audit_record(
+            action="pki.encryption_key.imported",
+            actor=actor,
+            agency=agency,
+            target=encryption_key,
+            before=(
+                {
+                    "encryption_key": previous.pk,
+                    "fingerprint_sha256": previous.certificate.fingerprint_sha256,
+                }
+                if previous is not None
+                else None
+            ),
+            after={
+                "encryption_key": encryption_key.pk,
+                "fingerprint_sha256": fingerprint,
+                "subject": certificate.subject.rfc4514_string(),
+                "not_after": certificate.not_valid_after_utc.isoformat(),
+            },
+        )
+    return encryption_key
+
+
 def signing_keys_reencrypt(*, old_master_key: bytes, new_master_key: bytes, actor: Actor) -> int:
     """Re-encrypt every stored signing key under a new master key, all or nothing.
 
@@ -464,10 +552,33 @@ def signing_keys_reencrypt(*, old_master_key: bytes, new_master_key: bytes, acto
             )
             row.save(update_fields=["encrypted_key"])
             changed.append(row.pk)
-        if changed:
+        encryption_changed: list[int] = []
+        encryption_rows = (
+            AgencyEncryptionKey.objects.select_for_update()
+            .select_related("agency", "certificate")
+            .order_by("pk")
+        )
+        for encryption_row in encryption_rows:
+            if encrypted_under(encryption_row.encrypted_key, master_key=new_master_key):
+                continue
+            associated_data = encryption_key_associated_data(
+                agency_key=encryption_row.agency.key,
+                fingerprint_sha256=encryption_row.certificate.fingerprint_sha256,
+            )
+            key = decrypt_private_key(
+                encryption_row.encrypted_key,
+                associated_data=associated_data,
+                master_key=old_master_key,
+            )
+            encryption_row.encrypted_key = encrypt_private_key(
+                key, associated_data=associated_data, master_key=new_master_key
+            )
+            encryption_row.save(update_fields=["encrypted_key"])
+            encryption_changed.append(encryption_row.pk)
+        if changed or encryption_changed:
             audit_record(
                 action="pki.signing_key.reencrypted",
                 actor=actor,
-                after={"signing_keys": changed},
+                after={"signing_keys": changed, "encryption_keys": encryption_changed},
             )
-    return len(changed)
+    return len(changed) + len(encryption_changed)

@@ -118,6 +118,26 @@ class TopSecretRefused(EnvelopeRejected):
     default_message = _("Top secret (ลับที่สุด) letters must not be sent electronically.")
 
 
+class SecretNotEncrypted(EnvelopeRejected):
+    code = "envelope.secret_not_encrypted"
+    default_message = _(
+        "Secret (ลับ, ลับมาก) letters travel only encrypted to the recipient agency "
+        "(EncryptedLetter)."
+    )
+
+
+class SecretNotForAgency(EnvelopeRejected):
+    code = "envelope.secret_not_for_agency"
+    default_message = _("The secret letter's content key is not wrapped for this agency.")
+
+
+class SecretUndecryptable(EnvelopeRejected):
+    code = "envelope.secret_undecryptable"
+    default_message = _(
+        "The secret letter could not be decrypted: the content was altered or the key is wrong."
+    )
+
+
 class AttachmentMissing(EnvelopeRejected):
     code = "envelope.attachment_missing"
     default_message = _("An attachment listed in the manifest did not arrive.")

@@ -39,6 +39,8 @@ class VerificationPolicy:
     )
     canonicalizations: frozenset[CanonicalizationMethod] = C14N_ALLOWED
     min_rsa_bits: int = 2048
+    # ลับ and ลับมาก letters in the clear are refused (envelope.secret_not_encrypted).
+    require_secret_encryption: bool = True
 
 
 DEFAULT_POLICY = VerificationPolicy()

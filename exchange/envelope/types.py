@@ -124,8 +124,58 @@ class AcknowledgementData:
 
 
 @dataclass(frozen=True)
+class KeyWrap:
+    """The content key of a secret letter, RSA-OAEP-SHA256-encrypted to one agency's
+    encryption certificate (named by its SHA-256 fingerprint)."""
+
+    agency_key: str
+    certificate_sha256: str
+    wrapped_key: bytes
+
+
+@dataclass(frozen=True)
+class EncryptedLetterData:
+    """A secret letter (ลับ, ลับมาก) as it travels: what the registers need in the clear, the
+    rest (subject, body, signer, files' names and types...) only inside ``ciphertext``.
+
+    ``ciphertext`` is AES-256-GCM over the canonical ``SecretContent`` XML (see
+    ``encryption.py``); the files travel beside the XML, each encrypted on its own.
+    """
+
+    number: LetterNumberData
+    date: datetime.date
+    urgency: str
+    secrecy: str
+    key_wraps: tuple[KeyWrap, ...]
+    ciphertext: bytes
+    urgent_deadline: datetime.datetime | None = None
+
+
+@dataclass(frozen=True)
+class SecretFileEntry:
+    """What the manifest would say of a file of a secret letter; travels encrypted."""
+
+    attachment_id: str
+    role: str
+    name: str
+    media_type: str
+    size: int
+    sha256: str  # of the plaintext
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class SecretContent:
+    """The plaintext inside an EncryptedLetter: the whole letter and its files' facts."""
+
+    letter: LetterData
+    files: tuple[SecretFileEntry, ...] = ()
+
+
+@dataclass(frozen=True)
 class Envelope:
     header: Header
     letter: LetterData | None = None
+    encrypted_letter: EncryptedLetterData | None = None
     acknowledgement: AcknowledgementData | None = None
     manifest: tuple[ManifestEntry, ...] = field(default_factory=tuple)

@@ -32,6 +32,7 @@ from agencies.pki.validation import TrustMaterial, certificate_check
 
 from . import errors
 from .document_copies import DocumentCopies
+from .encryption import SECRET_CODES
 from .policy import (
     DEFAULT_POLICY,
     ENVELOPED_TRANSFORM,
@@ -344,7 +345,8 @@ def _check_type(envelope: Envelope, root: etree._Element) -> None:
     message_type = envelope.header.message_type
     if message_type == MessageType.LETTER:
         mains = [entry for entry in envelope.manifest if entry.role == "main"]
-        if envelope.letter is None or len(mains) > 1:
+        carried = (envelope.letter is not None) + (envelope.encrypted_letter is not None)
+        if carried != 1 or len(mains) > 1:
             raise errors.TypeMismatch(details={"message_type": message_type})
         return
     if (
@@ -353,6 +355,23 @@ def _check_type(envelope: Envelope, root: etree._Element) -> None:
         or envelope.manifest
     ):
         raise errors.TypeMismatch(details={"message_type": message_type})
+
+
+def _check_secrecy(envelope: Envelope, policy: VerificationPolicy) -> None:
+    """ลับที่สุด never travels; ลับ and ลับมาก travel only encrypted (ระเบียบงานสารบรรณ 2564)."""
+    if envelope.encrypted_letter is not None:
+        if envelope.encrypted_letter.secrecy == "004":
+            raise errors.TopSecretRefused()
+        if envelope.encrypted_letter.secrecy not in SECRET_CODES:
+            # Nothing to hide and nobody to hide it from: an ordinary letter is sent in the clear.
+            raise errors.TypeMismatch(details={"secrecy": envelope.encrypted_letter.secrecy})
+        return
+    if envelope.letter is None:
+        return
+    if envelope.letter.secrecy == "004":
+        raise errors.TopSecretRefused()
+    if envelope.letter.secrecy in SECRET_CODES and policy.require_secret_encryption:
+        raise errors.SecretNotEncrypted(details={"secrecy": envelope.letter.secrecy})
 
 
 def envelope_verify(
@@ -424,8 +443,7 @@ def envelope_verify(
             details={"created_at": header.created_at.isoformat(), "now": now.isoformat()}
         )
     report.ok("clock")
-    if envelope.letter is not None and envelope.letter.secrecy == "004":
-        raise errors.TopSecretRefused()
+    _check_secrecy(envelope, policy)
     report.ok("secrecy")
     return VerifiedEnvelope(
         envelope=envelope,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import datetime
 import functools
@@ -12,12 +13,15 @@ from lxml import etree
 from .types import (
     NAMESPACE,
     AcknowledgementData,
+    EncryptedLetterData,
     Envelope,
     Header,
     LetterData,
+    LetterNumberData,
     ManifestEntry,
     MessageType,
     Party,
+    SecretContent,
 )
 
 
@@ -52,18 +56,22 @@ def _party(parent: etree._Element, name: str, party: Party) -> etree._Element:
     return element
 
 
+def _number(parent: etree._Element, data: LetterNumberData) -> None:
+    number = etree.SubElement(parent, tag("Number"))
+    _text(number, "MinistryCode", data.ministry_code)
+    _optional(number, "SubAgencyCode", data.sub_agency_code)
+    _text(number, "UnitNumber", data.unit_number)
+    _text(number, "Series", data.series)
+    _optional(number, "SeriesMark", data.series_mark)
+    _optional(number, "Running", data.running)
+    _optional(number, "Year", data.year)
+    _optional(number, "Text", data.text)
+
+
 def _letter(parent: etree._Element, letter: LetterData) -> None:
     element = etree.SubElement(parent, tag("Letter"))
     _text(element, "Kind", letter.kind)
-    number = etree.SubElement(element, tag("Number"))
-    _text(number, "MinistryCode", letter.number.ministry_code)
-    _optional(number, "SubAgencyCode", letter.number.sub_agency_code)
-    _text(number, "UnitNumber", letter.number.unit_number)
-    _text(number, "Series", letter.number.series)
-    _optional(number, "SeriesMark", letter.number.series_mark)
-    _optional(number, "Running", letter.number.running)
-    _optional(number, "Year", letter.number.year)
-    _optional(number, "Text", letter.number.text)
+    _number(element, letter.number)
     _text(element, "Date", letter.date.isoformat())
     _text(element, "Subject", letter.subject)
     _text(element, "Urgency", letter.urgency)
@@ -94,6 +102,38 @@ def _letter(parent: etree._Element, letter: LetterData) -> None:
         party = _party(distribution, "Party", entry.party)
         party.set("role", entry.role)
         _optional(party, "Addressee", entry.addressee)
+
+
+def _encrypted_letter(parent: etree._Element, encrypted: EncryptedLetterData) -> None:
+    element = etree.SubElement(parent, tag("EncryptedLetter"))
+    _number(element, encrypted.number)
+    _text(element, "Date", encrypted.date.isoformat())
+    _text(element, "Urgency", encrypted.urgency)
+    _text(element, "Secrecy", encrypted.secrecy)
+    if encrypted.urgent_deadline is not None:
+        _text(element, "ActBy", utc_text(encrypted.urgent_deadline))
+    wraps = etree.SubElement(element, tag("KeyWraps"))
+    for wrap in encrypted.key_wraps:
+        item = etree.SubElement(wraps, tag("KeyWrap"))
+        _text(item, "AgencyKey", wrap.agency_key)
+        _text(item, "CertificateSha256", wrap.certificate_sha256)
+        _text(item, "WrappedKey", base64.b64encode(wrap.wrapped_key).decode("ascii"))
+    _text(element, "Ciphertext", base64.b64encode(encrypted.ciphertext).decode("ascii"))
+
+
+def secret_content_to_xml(content: SecretContent) -> etree._Element:
+    """Build the plaintext that an EncryptedLetter's ciphertext holds (global SecretContent)."""
+    root = etree.Element(tag("SecretContent"), nsmap={None: NAMESPACE})
+    _letter(root, content.letter)
+    files = etree.SubElement(root, tag("Files"))
+    for entry in content.files:
+        item = etree.SubElement(files, tag("File"), id=entry.attachment_id, role=entry.role)
+        _text(item, "Name", entry.name)
+        _text(item, "MediaType", entry.media_type)
+        _text(item, "Size", entry.size)
+        _text(item, "Sha256", entry.sha256)
+        _optional(item, "Description", entry.description)
+    return root
 
 
 _ACK_ELEMENT = {
@@ -137,8 +177,11 @@ def _manifest(parent: etree._Element, manifest: tuple[ManifestEntry, ...]) -> No
 
 def _check_content(envelope: Envelope) -> None:
     header = envelope.header
-    if (header.message_type == MessageType.LETTER) != (envelope.letter is not None):
-        raise ValueError("A letter envelope carries a letter, and only a letter envelope does.")
+    carries_letter = (envelope.letter is not None) + (envelope.encrypted_letter is not None)
+    if (header.message_type == MessageType.LETTER) != (carries_letter == 1):
+        raise ValueError(
+            "A letter envelope carries one letter (plain or encrypted), and only it does."
+        )
     if (header.message_type != MessageType.LETTER) != (envelope.acknowledgement is not None):
         raise ValueError("An acknowledgement envelope carries exactly one acknowledgement.")
 
@@ -163,6 +206,8 @@ def envelope_to_xml(envelope: Envelope) -> etree._Element:
     _header(root, envelope.header)
     if envelope.letter is not None:
         _letter(root, envelope.letter)
+    if envelope.encrypted_letter is not None:
+        _encrypted_letter(root, envelope.encrypted_letter)
     if envelope.acknowledgement is not None:
         _acknowledgement(root, envelope.header.message_type, envelope.acknowledgement)
     _manifest(root, envelope.manifest)

@@ -5,6 +5,7 @@ Call only with ``signed_xml`` from the verifier: the tree that was actually sign
 
 from __future__ import annotations
 
+import base64
 import datetime
 import re
 
@@ -13,14 +14,18 @@ from lxml import etree
 from .types import (
     AcknowledgementData,
     DistributionEntry,
+    EncryptedLetterData,
     Envelope,
     Header,
+    KeyWrap,
     LetterData,
     LetterNumberData,
     ManifestEntry,
     MessageType,
     Party,
     ReferenceData,
+    SecretContent,
+    SecretFileEntry,
 )
 from .xml_build import tag
 
@@ -159,6 +164,63 @@ def _distribution_entry(item: etree._Element) -> DistributionEntry:
     )
 
 
+def _number(element: etree._Element) -> LetterNumberData:
+    number = _Children(element).children("Number")
+    return LetterNumberData(
+        ministry_code=number.text("MinistryCode"),
+        sub_agency_code=number.text("SubAgencyCode"),
+        unit_number=number.text("UnitNumber"),
+        series=number.text("Series"),
+        series_mark=number.text("SeriesMark"),
+        running=number.integer("Running"),
+        year=number.integer("Year"),
+        text=number.text("Text"),
+    )
+
+
+def _base64(value: str) -> bytes:
+    return base64.b64decode("".join(value.split()), validate=True)
+
+
+def _encrypted_letter(element: etree._Element) -> EncryptedLetterData:
+    deadline = text(element, "ActBy")
+    return EncryptedLetterData(
+        number=_number(element),
+        date=datetime.date.fromisoformat(text(element, "Date")),
+        urgency=text(element, "Urgency"),
+        secrecy=text(element, "Secrecy"),
+        urgent_deadline=parse_utc(deadline) if deadline else None,
+        key_wraps=tuple(
+            KeyWrap(
+                agency_key=text(item, "AgencyKey"),
+                certificate_sha256=text(item, "CertificateSha256"),
+                wrapped_key=_base64(text(item, "WrappedKey")),
+            )
+            for item in element.iterfind(f"{tag('KeyWraps')}/{tag('KeyWrap')}")
+        ),
+        ciphertext=_base64(text(element, "Ciphertext")),
+    )
+
+
+def xml_to_secret_content(root: etree._Element) -> SecretContent:
+    """Read a schema-valid, decrypted SecretContent tree into typed data."""
+    return SecretContent(
+        letter=_letter(_required(root, "Letter")),
+        files=tuple(
+            SecretFileEntry(
+                attachment_id=item.get("id", ""),
+                role=item.get("role", ""),
+                name=text(item, "Name"),
+                media_type=text(item, "MediaType"),
+                size=int(text(item, "Size")),
+                sha256=text(item, "Sha256"),
+                description=text(item, "Description"),
+            )
+            for item in root.iterfind(f"{tag('Files')}/{tag('File')}")
+        ),
+    )
+
+
 def _letter(element: etree._Element) -> LetterData:
     fields = _Children(element)
     number = fields.children("Number")
@@ -260,10 +322,12 @@ def xml_to_envelope(root: etree._Element) -> Envelope:
     """Read a schema-valid, verified envelope tree into typed data."""
     parts = _Children(root)
     letter = parts.element("Letter")
+    encrypted = parts.element("EncryptedLetter")
     acknowledgement = parts.element("Acknowledgement")
     return Envelope(
         header=read_header(root),
         letter=_letter(letter) if letter is not None else None,
+        encrypted_letter=_encrypted_letter(encrypted) if encrypted is not None else None,
         acknowledgement=_acknowledgement(acknowledgement) if acknowledgement is not None else None,
         manifest=read_manifest(root),
     )

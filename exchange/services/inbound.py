@@ -32,7 +32,7 @@ from exchange.envelope import (
 )
 from exchange.envelope.errors import DuplicateMessage
 from exchange.errors import MessageTypeNotAccepted
-from exchange.mapping import incoming_values, party_for
+from exchange.mapping import copy_values, party_for
 from exchange.models import InboundEnvelope
 from exchange.policy import verification_policy
 from exchange.webhooks.events import webhook_letter_received
@@ -87,6 +87,8 @@ def _evidence(verified: VerifiedEnvelope, *, now: datetime.datetime) -> dict[str
         "signing_time": verified.signing_time.isoformat() if verified.signing_time else None,
         "verified_at": now.isoformat(),
         "checks": list(verified.checks),
+        # A secret letter's copy holds only ciphertext: opened on demand (secret_letters.py).
+        "encrypted": verified.envelope.encrypted_letter is not None,
     }
 
 
@@ -95,6 +97,7 @@ def envelope_files(
 ) -> list[IncomingFile]:
     """The manifest's files, each from its stream (already checked against its digest)."""
     files = []
+    sealed = verified.envelope.encrypted_letter is not None
     for entry in verified.envelope.manifest:
         stream = streams[entry.attachment_id]
         stream.seek(0)
@@ -106,6 +109,8 @@ def envelope_files(
                 stream=stream,
                 expected_sha256=entry.sha256,
                 description=entry.description,
+                # A secret letter's files are kept exactly as they arrived: ciphertext.
+                sealed=sealed,
             )
         )
     return files
@@ -118,15 +123,18 @@ def _file_letter(
     recipient: Agency,
     streams: Mapping[str, IO[bytes]],
 ) -> Letter:
-    letter_data = verified.envelope.letter
-    assert letter_data is not None  # checked by the verifier (type matches content)
-    values, parts = incoming_values(letter_data)
+    envelope = verified.envelope
+    values, parts = copy_values(envelope, holder=recipient)
+    number = envelope.encrypted_letter.number if envelope.encrypted_letter else None
+    if number is None:
+        assert envelope.letter is not None  # checked by the verifier (type matches content)
+        number = envelope.letter.number
     return incoming_letter_file(
         agency=recipient,
         sender_agency=sender,
         values=values,
-        number_text=letter_data.number.text,
-        running_number=letter_data.number.running,
+        number_text=number.text,
+        running_number=number.running,
         parts=parts,
         files=envelope_files(verified, streams),
         actor=SYSTEM_ACTOR,

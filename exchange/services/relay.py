@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from agencies.models import Agency, DeliveryMode
 from exchange.envelope import MessageType, VerifiedEnvelope
+from exchange.mapping import envelope_urgency
 from exchange.models import Delivery, InboundEnvelope
 from letters.models import Letter
 
@@ -35,9 +36,9 @@ def relay_park(
     the agency's own letter that an acknowledgement answers.
     """
     header = verified.envelope.header
-    letter_data = verified.envelope.letter
-    if letter_data is not None:
-        time_to_live = TIME_TO_LIVE.get(letter_data.urgency, TIME_TO_LIVE["001"])
+    if header.message_type == MessageType.LETTER:
+        urgency = envelope_urgency(verified.envelope)
+        time_to_live = TIME_TO_LIVE.get(urgency, TIME_TO_LIVE["001"])
     else:
         time_to_live = ACKNOWLEDGEMENT_TIME_TO_LIVE
     return delivery_enqueue(

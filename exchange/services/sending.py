@@ -1,22 +1,189 @@
-"""Send a letter: number it if needed, sign one envelope per recipient, queue them, together."""
+"""Send a letter: number it if needed, sign one envelope per recipient, queue them, together.
+
+A secret letter (ลับ, ลับมาก) is encrypted to each recipient's encryption certificate before it
+is signed (docs/security.md, "Secret letters"); its files travel as the ciphertext made for
+that envelope (``SealedDeliveryFile``).
+"""
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import uuid
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from agencies.pki.keystore import signing_material_for
+from agencies.models import Agency
+from agencies.pki.keystore import SigningMaterial, signing_material_for
+from agencies.pki.selectors import agency_encryption_certificate
 from audit.services import Actor, audit_record
-from exchange.envelope import envelope_sign, envelopes_sign
+from exchange.envelope import (
+    Header,
+    MessageType,
+    RecipientKey,
+    SecretFile,
+    envelope_sign,
+    envelopes_sign,
+    letter_encrypt,
+)
 from exchange.errors import NotSendable
-from exchange.mapping import letter_envelope, letter_envelopes
-from exchange.models import Delivery, DeliveryStatus
+from exchange.mapping import letter_data, letter_envelope, letter_envelopes, manifest_id, party_for
+from exchange.models import Delivery, DeliveryStatus, SealedDeliveryFile
 from letters.models import Direction, Letter, LetterStatus
+from letters.selectors import letter_is_secret
 from letters.services.letters import lock_letter, number_locked_letter
 
 from .outbox import TIME_TO_LIVE, delivery_enqueue
+
+
+def _signed_copy(
+    *,
+    letter: Letter,
+    recipient: Agency,
+    message_id: str,
+    conversation_id: str,
+    created_at: datetime.datetime,
+    material: SigningMaterial,
+) -> tuple[bytes, dict[str, bytes]]:
+    """Sign one recipient's envelope; a secret letter is encrypted to that recipient first.
+
+    Return the envelope and, for a secret letter, the ciphertext of each file by manifest id
+    (empty otherwise: the letter's own attachments travel).
+    """
+    if not letter_is_secret(letter):
+        envelope = letter_envelope(
+            letter=letter,
+            recipient=recipient,
+            message_id=message_id,
+            conversation_id=conversation_id,
+            created_at=created_at,
+        )
+        return envelope_sign(
+            envelope, key=material.private_key, certificate=material.certificate
+        ), {}
+    # Refuses (pki.no_encryption_certificate) before anything is written: the caller's
+    # transaction rolls back the number too, so nothing is "sent" that cannot be read.
+    certificate = agency_encryption_certificate(agency=recipient, now=created_at)
+    files = []
+    for attachment in letter.attachments.order_by("position", "pk"):
+        with attachment.file.open("rb") as stream:
+            data = stream.read()
+        files.append(
+            SecretFile(
+                attachment_id=manifest_id(attachment),
+                role=attachment.role,
+                name=attachment.name,
+                media_type=attachment.media_type,
+                data=data,
+                description=attachment.description,
+            )
+        )
+    encrypted = letter_encrypt(
+        header=Header(
+            message_id=message_id,
+            message_type=MessageType.LETTER,
+            created_at=created_at,
+            sender=party_for(letter.agency),
+            recipient=party_for(recipient),
+            conversation_id=conversation_id,
+        ),
+        letter=letter_data(letter),
+        files=files,
+        # One wrap: the recipient agency. The sender keeps its own outgoing letter and does not
+        # need to read the envelope back (docs/security.md, "Secret letters").
+        recipients=[RecipientKey(agency_key=recipient.key, certificate=certificate)],
+    )
+    signed = envelope_sign(
+        encrypted.envelope, key=material.private_key, certificate=material.certificate
+    )
+    return signed, encrypted.files
+
+
+def _store_sealed_files(delivery: Delivery, files: dict[str, bytes]) -> None:
+    for attachment_id, data in files.items():
+        SealedDeliveryFile.objects.create(
+            delivery=delivery,
+            attachment_id=attachment_id,
+            file=ContentFile(data, name=f"{uuid.uuid4().hex}.bin"),
+            name=f"{attachment_id}.bin",
+            media_type="application/octet-stream",
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+        )
+
+
+def _send_plain(
+    letter: Letter,
+    recipients: list[Agency],
+    conversation_id: str,
+    now: datetime.datetime,
+    material: SigningMaterial,
+    actor: Actor,
+) -> list[Delivery]:
+    """One envelope per recipient, built from one letter tree and signed in one pass (a
+    circular to a thousand agencies shares everything but the header)."""
+    envelopes = list(
+        letter_envelopes(
+            letter=letter, recipients=recipients, conversation_id=conversation_id, created_at=now
+        )
+    )
+    signed = envelopes_sign(
+        (envelope for _message_id, envelope in envelopes),
+        key=material.private_key,
+        certificate=material.certificate,
+    )
+    return [
+        delivery_enqueue(
+            message_type="letter",
+            sender=letter.agency,
+            recipient=recipient,
+            letter_id=letter.pk,
+            envelope=envelope,
+            message_id=message_id,
+            time_to_live=TIME_TO_LIVE[letter.urgency],
+            actor=actor,
+        )
+        for recipient, (message_id, _envelope), envelope in zip(
+            recipients, envelopes, signed, strict=True
+        )
+    ]
+
+
+def _send_secret(
+    letter: Letter,
+    recipients: list[Agency],
+    conversation_id: str,
+    now: datetime.datetime,
+    material: SigningMaterial,
+    actor: Actor,
+) -> list[Delivery]:
+    """A secret letter: each recipient's copy is encrypted to that recipient, then signed."""
+    deliveries = []
+    for recipient in recipients:
+        message_id = str(uuid.uuid4())
+        signed, sealed = _signed_copy(
+            letter=letter,
+            recipient=recipient,
+            message_id=message_id,
+            conversation_id=conversation_id,
+            created_at=now,
+            material=material,
+        )
+        delivery = delivery_enqueue(
+            message_type="letter",
+            sender=letter.agency,
+            recipient=recipient,
+            letter_id=letter.pk,
+            envelope=signed,
+            message_id=message_id,
+            time_to_live=TIME_TO_LIVE[letter.urgency],
+            actor=actor,
+        )
+        _store_sealed_files(delivery, sealed)
+        deliveries.append(delivery)
+    return deliveries
 
 
 def letter_send(*, letter: Letter, actor: Actor) -> list[Delivery]:
@@ -39,34 +206,12 @@ def letter_send(*, letter: Letter, actor: Actor) -> list[Delivery]:
         # Numbers the locked instance in place (and saves it): no need to read it back.
         number_locked_letter(letter=locked, actor=actor)
         material = signing_material_for(locked.agency)
-        envelopes = list(
-            letter_envelopes(
-                letter=locked,
-                recipients=recipients,
-                conversation_id=str(uuid.uuid4()),
-                created_at=timezone.now(),
-            )
-        )
-        signed = envelopes_sign(
-            (envelope for _message_id, envelope in envelopes),
-            key=material.private_key,
-            certificate=material.certificate,
-        )
-        deliveries = [
-            delivery_enqueue(
-                message_type="letter",
-                sender=locked.agency,
-                recipient=recipient,
-                letter_id=locked.pk,
-                envelope=envelope,
-                message_id=message_id,
-                time_to_live=TIME_TO_LIVE[locked.urgency],
-                actor=actor,
-            )
-            for recipient, (message_id, _envelope), envelope in zip(
-                recipients, envelopes, signed, strict=True
-            )
-        ]
+        conversation_id = str(uuid.uuid4())
+        now = timezone.now()
+        if letter_is_secret(locked):
+            deliveries = _send_secret(locked, recipients, conversation_id, now, material, actor)
+        else:
+            deliveries = _send_plain(locked, recipients, conversation_id, now, material, actor)
         locked.status = LetterStatus.SENT
         locked.save(update_fields=["status", "updated_at"])
         audit_record(
@@ -89,25 +234,25 @@ def letter_resend(*, delivery: Delivery, actor: Actor) -> Delivery:
         letter = lock_letter(locked.letter)
         material = signing_material_for(letter.agency)
         message_id = str(uuid.uuid4())
-        envelope = letter_envelope(
+        signed, sealed = _signed_copy(
             letter=letter,
             recipient=locked.recipient,
             message_id=message_id,
             conversation_id=str(uuid.uuid4()),
             created_at=timezone.now(),
+            material=material,
         )
         resent = delivery_enqueue(
             message_type="letter",
             sender=letter.agency,
             recipient=locked.recipient,
             letter_id=letter.pk,
-            envelope=envelope_sign(
-                envelope, key=material.private_key, certificate=material.certificate
-            ),
+            envelope=signed,
             message_id=message_id,
             time_to_live=TIME_TO_LIVE[letter.urgency],
             actor=actor,
         )
+        _store_sealed_files(resent, sealed)
         audit_record(
             action="letters.letter.resent",
             actor=actor,

@@ -26,7 +26,7 @@ from exchange.errors import (
     SubmittedTwice,
     UnknownAcknowledgedMessage,
 )
-from exchange.mapping import incoming_values
+from exchange.mapping import copy_values, envelope_urgency
 from exchange.models import Delivery, InboundEnvelope
 from exchange.policy import verification_policy
 from letters.models import Letter
@@ -109,8 +109,8 @@ def _queue(
     header = verified.envelope.header
     if header.message_type == MessageType.LETTER:
         letter = _sent_letter(agency, verified, streams, actor)
-        assert verified.envelope.letter is not None
-        time_to_live = TIME_TO_LIVE.get(verified.envelope.letter.urgency, TIME_TO_LIVE["001"])
+        urgency = envelope_urgency(verified.envelope)
+        time_to_live = TIME_TO_LIVE.get(urgency, TIME_TO_LIVE["001"])
     else:
         letter = _acknowledged_copy(agency, recipient, verified)
         time_to_live = ACKNOWLEDGEMENT_TIME_TO_LIVE
@@ -143,18 +143,23 @@ def _sent_letter(
     agency: Agency, verified: VerifiedEnvelope, streams: Mapping[str, IO[bytes]], actor: Actor
 ) -> Letter:
     """The agency's record of the letter: one per conversation, however many recipients."""
-    letter_data = verified.envelope.letter
-    assert letter_data is not None  # the verifier matched content to type
-    token = f"conversation:{verified.envelope.header.conversation_id}"
+    envelope = verified.envelope
+    token = f"conversation:{envelope.header.conversation_id}"
     existing = Letter.objects.filter(agency=agency, client_token=token).first()
     if existing is not None:
         return existing
-    values, parts = incoming_values(letter_data)
+    recipient = Agency.objects.get(key=envelope.header.recipient.agency_key)
+    # A secret letter the agency's own system encrypted: the hub keeps only its clear facts.
+    values, parts = copy_values(envelope, holder=recipient)
+    number = envelope.encrypted_letter.number if envelope.encrypted_letter else None
+    if number is None:
+        assert envelope.letter is not None  # the verifier matched content to type
+        number = envelope.letter.number
     return submitted_letter_file(
         agency=agency,
         values=values,
-        number_text=letter_data.number.text,
-        running_number=letter_data.number.running,
+        number_text=number.text,
+        running_number=number.running,
         parts=parts,
         files=envelope_files(verified, streams),
         client_token=token,

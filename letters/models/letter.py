@@ -164,6 +164,10 @@ class Letter(models.Model):
         ]
 
     def __str__(self) -> str:
+        # A secret letter's subject is content: wherever a letter is named (admin titles,
+        # links, logs) it is named by its number only.
+        if self.secrecy in (Secrecy.CONFIDENTIAL, Secrecy.SECRET):
+            return f"หนังสือลับ {self.number_display()}".strip()
         return self.subject
 
     @property

@@ -27,7 +27,7 @@ from letters.errors import (
     AttachmentTypeNotAllowed,
     LetterNotEditable,
 )
-from letters.models import Attachment, AttachmentRole, Letter, LetterStatus
+from letters.models import Attachment, AttachmentRole, Letter, LetterStatus, Secrecy
 
 CHUNK_SIZE = 64 * 1024
 PDF_MEDIA_TYPE = "application/pdf"
@@ -156,15 +156,21 @@ def _checked(stream: IO[bytes], *, media_type: str, name: str) -> IO[bytes]:
 
 
 def attachment_store(
-    attachment: Attachment, stream: IO[bytes], *, required_header: bytes = b""
+    attachment: Attachment,
+    stream: IO[bytes],
+    *,
+    required_header: bytes = b"",
+    sealed: bool = False,
 ) -> None:
     """Stream a file into storage for an unsaved attachment; fill in its size and SHA-256.
 
     Stored under a random name: the clerk's file name is data, never a path on our disk. A
     partly written file (oversize, wrong header, I/O error) is removed before the error
-    propagates.
+    propagates. A ``sealed`` file (a secret letter's ciphertext) is not sniffed: its first bytes
+    are random, and one in 65,536 would otherwise look like a program.
     """
-    stream = _checked(stream, media_type=attachment.media_type, name=attachment.name)
+    if not sealed:
+        stream = _checked(stream, media_type=attachment.media_type, name=attachment.name)
     hashing = HashingFile(
         stream,
         name=attachment.name,
@@ -251,6 +257,9 @@ def attachments_discard(attachments: Sequence[Attachment]) -> None:
         attachment.file.delete(save=False)
 
 
+SECRET_CODES = (Secrecy.CONFIDENTIAL, Secrecy.SECRET)
+
+
 def attachment_save(*, letter: Letter, attachment: Attachment, position: int, actor: Actor) -> None:
     """Save a stored attachment of a draft and its audit row, in the caller's transaction."""
     attachment.letter = letter
@@ -263,7 +272,8 @@ def attachment_save(*, letter: Letter, attachment: Attachment, position: int, ac
         target=attachment,
         after={
             "letter": letter.pk,
-            "name": attachment.name,
+            # A secret letter's file names are content (docs/security.md, "Secret letters").
+            "name": "[ลับ]" if letter.secrecy in SECRET_CODES else attachment.name,
             "media_type": attachment.media_type,
             "size": attachment.size,
             "sha256": attachment.sha256,

@@ -26,6 +26,8 @@ class IncomingFile:
     stream: IO[bytes]
     expected_sha256: str
     description: str = ""
+    # A secret letter's file, stored exactly as received: AES-256-GCM ciphertext.
+    sealed: bool = False
 
 
 def incoming_letter_file(
@@ -120,7 +122,7 @@ def _file(
             description=incoming.description,
             position=position,
         )
-        attachment_store(attachment, incoming.stream)
+        attachment_store(attachment, incoming.stream, sealed=incoming.sealed)
         if attachment.sha256 != incoming.expected_sha256:
             # Verified once already; a difference now means the stream changed under us.
             attachment.file.delete(save=False)

@@ -106,8 +106,32 @@ class LetterParts:
     references: Sequence[ReferenceInput] = field(default_factory=tuple)
 
 
+# Content of a letter: left out of the audit snapshots of secret letters, because auditors read
+# the audit trail across agencies and the chain can never be scrubbed (docs/security.md).
+SECRET_CONTENT_FIELDS = frozenset(
+    {
+        "subject",
+        "salutation",
+        "addressee",
+        "body",
+        "closing",
+        "signer_name",
+        "signer_position",
+        "owning_unit",
+        "phone",
+        "email",
+    }
+)
+
+
 def _snapshot(letter: Letter) -> dict[str, str]:
-    return {f.name: str(getattr(letter, f.name) or "") for f in fields(LetterFields)}
+    secret = letter.secrecy in (Secrecy.CONFIDENTIAL, Secrecy.SECRET)
+    return {
+        f.name: "[ลับ]"
+        if secret and f.name in SECRET_CONTENT_FIELDS
+        else str(getattr(letter, f.name) or "")
+        for f in fields(LetterFields)
+    }
 
 
 def _apply_fields(letter: Letter, values: LetterFields) -> None:

@@ -151,13 +151,23 @@ def register_number_allocate(
         actor=actor,
         agency=agency,
         target=entry,
-        after={"series": series, "year": year, "number": entry.number, **_jsonable(described)},
+        after={
+            "series": series,
+            "year": year,
+            "number": entry.number,
+            **_jsonable(described, secret=series == RegisterSeries.SECRET),
+        },
     )
     return Allocation(entry=entry, created=True)
 
 
-def _jsonable(columns: RegisterColumns) -> dict[str, str]:
-    return {key: "" if value is None else str(value) for key, value in asdict(columns).items()}
+def _jsonable(columns: RegisterColumns, *, secret: bool = False) -> dict[str, str]:
+    # The subject of a secret-series line stays out of the audit trail, which auditors read
+    # across agencies (docs/security.md, "Secret letters").
+    return {
+        key: "[ลับ]" if secret and key == "subject" else ("" if value is None else str(value))
+        for key, value in asdict(columns).items()
+    }
 
 
 def register_entry_record(
@@ -244,6 +254,10 @@ def register_entry_correct(
             agency=original.agency,
             target=correction,
             before={"revision": latest},
-            after={"revision": correction.revision, "annotation": annotation, **_jsonable(columns)},
+            after={
+                "revision": correction.revision,
+                "annotation": annotation,
+                **_jsonable(columns, secret=original.series == RegisterSeries.SECRET),
+            },
         )
     return correction

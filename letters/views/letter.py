@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import io
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -15,9 +17,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from config.security.headers import framable_by_our_pages
+from exchange.selectors import break_glass_accesses_of_letter
+from exchange.services.secret_letters import (
+    OpenedSecretLetter,
+    letter_arrived_encrypted,
+    secret_letter_open,
+)
 from letters.errors import SecretContentRefused
 from letters.forms import AssignmentForm, EndorsementForm, RefuseForm
-from letters.models import AttachmentRole, Direction, Letter, LetterStatus, RecipientRole
+from letters.models import (
+    Attachment,
+    AttachmentRole,
+    Direction,
+    Letter,
+    LetterStatus,
+    RecipientRole,
+)
 from letters.selectors import (
     agency_members,
     letter_attachment,
@@ -36,18 +51,60 @@ from .common import clerk_page, letter_or_404, signed_in_user, tell_error
 PDF = "application/pdf"
 
 
-def letter_page_context(request: HttpRequest, letter: Letter, **forms: Any) -> dict[str, Any]:
+# The fields of a secret letter that exist only inside its encrypted envelope.
+_SECRET_FIELDS = (
+    "kind",
+    "subject",
+    "salutation",
+    "addressee",
+    "body",
+    "closing",
+    "signer_name",
+    "signer_position",
+    "owning_unit",
+    "phone",
+    "email",
+)
+
+
+def _shown(letter: Letter, opened: OpenedSecretLetter | None) -> tuple[Letter, list[Attachment]]:
+    """The letter and files as the page shows them: for an opened secret letter, unsaved
+    copies carrying the decrypted fields and the files' real names (never saved: the rows keep
+    only the clear facts)."""
+    attachments = list(letter.attachments.all())
+    if opened is None:
+        return letter, attachments
+    shown = copy.copy(letter)
+    for name in _SECRET_FIELDS:
+        setattr(shown, name, getattr(opened.letter, name))
+    real = {item.stored_pk: item for item in opened.files}
+    files = []
+    for attachment in attachments:
+        item = real.get(attachment.pk)
+        file = copy.copy(attachment)
+        if item is not None:
+            file.name, file.media_type = item.name, item.media_type
+            file.size, file.description = len(item.data), item.description
+        files.append(file)
+    return shown, files
+
+
+def letter_page_context(
+    request: HttpRequest, letter: Letter, *, opened: OpenedSecretLetter | None = None, **forms: Any
+) -> dict[str, Any]:
     """Everything the letter page shows; action views pass their bound forms to re-show
     them with errors."""
     user = signed_in_user(request)
     may_open = secret_content_allowed(letter=letter, user=user)
     incoming = letter.direction == Direction.INCOMING
-    attachments = list(letter.attachments.all())
+    letter, attachments = _shown(letter, opened)
     recipients = list(letter.recipients.all())
     return {
         "letter": letter,
         "may_open": may_open,
         "is_secret": letter_is_secret(letter),
+        # Every break-glass opening of the agency's letter is shown to the agency, on the letter.
+        "break_glass": list(break_glass_accesses_of_letter(letter=letter)),
         "is_overdue": letter_is_overdue(letter),
         "main": next((a for a in attachments if a.role == AttachmentRole.MAIN), None),
         "enclosures": [a for a in attachments if a.role == AttachmentRole.ENCLOSURE],
@@ -70,16 +127,32 @@ def letter_page_context(request: HttpRequest, letter: Letter, **forms: Any) -> d
 @require_GET
 def letter_detail(request: HttpRequest, letter_id: int) -> HttpResponse:
     letter = letter_or_404(request, letter_id)
+    opened = None
     if letter_is_secret(letter):
         try:
-            secret_content_open(letter=letter, actor=signed_in_user(request))
+            if letter_arrived_encrypted(letter=letter):
+                # Decrypted for this answer only, with the agency's key; audited.
+                opened = secret_letter_open(letter=letter, user=signed_in_user(request))
+            else:
+                secret_content_open(letter=letter, actor=signed_in_user(request))
         except SecretContentRefused as error:
             # The page still opens with what the register shows; the content stays closed.
             messages.warning(request, str(error.message))
-    return render(request, "letters/letter_detail.html", letter_page_context(request, letter))
+    return render(
+        request, "letters/letter_detail.html", letter_page_context(request, letter, opened=opened)
+    )
 
 
-def _open_file(request: HttpRequest, letter: Letter, attachment_id: int | None) -> Any:
+@dataclass(frozen=True)
+class _OpenFile:
+    attachment: Attachment
+    name: str
+    media_type: str
+    size: int
+    data: bytes | None  # the decrypted bytes of a secret letter's file; None: read the file
+
+
+def _open_file(request: HttpRequest, letter: Letter, attachment_id: int | None) -> _OpenFile:
     attachment = (
         letter_main_attachment(letter=letter)
         if attachment_id is None
@@ -87,11 +160,23 @@ def _open_file(request: HttpRequest, letter: Letter, attachment_id: int | None) 
     )
     if attachment is None:
         raise Http404()
+    user = signed_in_user(request)
     try:
-        secret_content_open(letter=letter, actor=signed_in_user(request), attachment=attachment)
+        if letter_is_secret(letter) and letter_arrived_encrypted(letter=letter):
+            [item] = secret_letter_open(letter=letter, user=user, attachment=attachment).files
+            return _OpenFile(attachment, item.name, item.media_type, len(item.data), item.data)
+        secret_content_open(letter=letter, actor=user, attachment=attachment)
     except SecretContentRefused as error:
         raise PermissionDenied(str(error.message)) from error
-    return attachment
+    return _OpenFile(attachment, attachment.name, attachment.media_type, attachment.size, None)
+
+
+def _read(opened: _OpenFile) -> bytes:
+    if opened.data is not None:
+        return opened.data
+    with opened.attachment.file.open("rb") as stream:
+        data: bytes = stream.read()
+    return data
 
 
 @clerk_page
@@ -102,13 +187,13 @@ def attachment_file(request: HttpRequest, letter_id: int, attachment_id: int) ->
     else, and any other type, downloads: a file a sender called text/html must never run
     as a page of the hub."""
     letter = letter_or_404(request, letter_id)
-    attachment = _open_file(request, letter, attachment_id)
-    inline = request.GET.get("inline") == "1" and attachment.media_type == PDF
+    opened = _open_file(request, letter, attachment_id)
+    inline = request.GET.get("inline") == "1" and opened.media_type == PDF
     response = FileResponse(
-        attachment.file.open("rb"),
+        io.BytesIO(opened.data) if opened.data is not None else opened.attachment.file.open("rb"),
         as_attachment=not inline,
-        filename=attachment.name,
-        content_type=attachment.media_type if inline else "application/octet-stream",
+        filename=opened.name,
+        content_type=opened.media_type if inline else "application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
@@ -143,8 +228,7 @@ def stamped_main_pdf(request: HttpRequest, letter_id: int) -> HttpResponseBase:
     if main.media_type != PDF or main.size > settings.HUB_STAMP_MAX_BYTES:
         messages.warning(request, str(StampNotApplicable.default_message))
         return redirect("letter-detail", letter_id=letter.pk)
-    with main.file.open("rb") as stream:
-        source = stream.read()
+    source = _read(main)
     try:
         data = stamped_pdf(source, stamp)
     except StampNotApplicable as error:

@@ -59,6 +59,12 @@ def hub_pki() -> Pki:
         etda=issue_certificate(ca, common_name="สพธอ. signer", organization="สพธอ."),
         dga=issue_certificate(ca, common_name="สพร. signer", organization="สพร.", kind="ec"),
         soc=issue_certificate(ca, common_name="สลค. signer", organization="สลค."),
+        etda_encryption=issue_certificate(
+            ca, common_name="สพธอ. secret letters", organization="สพธอ.", encryption=True
+        ),
+        soc_encryption=issue_certificate(
+            ca, common_name="สลค. secret letters", organization="สลค.", encryption=True
+        ),
     )
 
 

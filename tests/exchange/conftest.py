@@ -15,7 +15,11 @@ from cryptography import x509
 
 from agencies.pki.issuing import IssuedCertificate, issue_certificate, make_ca
 from agencies.pki.keystore import signing_material_cache_clear
-from agencies.pki.services import agency_signing_key_import, trust_anchor_import
+from agencies.pki.services import (
+    agency_encryption_key_import,
+    agency_signing_key_import,
+    trust_anchor_import,
+)
 from agencies.pki.validation import TrustMaterial
 from exchange.envelope import (
     AcknowledgementData,
@@ -60,6 +64,8 @@ class Pki:
     etda: IssuedCertificate  # RSA-2048
     dga: IssuedCertificate  # ECDSA P-256
     soc: IssuedCertificate  # RSA-2048
+    etda_encryption: IssuedCertificate  # RSA-2048, keyEncipherment (secret letters)
+    soc_encryption: IssuedCertificate
 
     def directory(self, **overrides) -> MemoryDirectory:
         certificates = {
@@ -82,6 +88,12 @@ def pki() -> Pki:
         etda=issue_certificate(ca, common_name="สพธอ. signer", organization=ETDA.name_th),
         dga=issue_certificate(ca, common_name="สพร. signer", organization=DGA.name_th, kind="ec"),
         soc=issue_certificate(ca, common_name="สลค. signer", organization=SOC.name_th),
+        etda_encryption=issue_certificate(
+            ca, common_name="สพธอ. secret letters", organization=ETDA.name_th, encryption=True
+        ),
+        soc_encryption=issue_certificate(
+            ca, common_name="สลค. secret letters", organization=SOC.name_th, encryption=True
+        ),
     )
 
 
@@ -149,7 +161,8 @@ def acknowledgement_envelope(
 
 
 def install_keys(pki, etda, soc):
-    """Trust the test CA and install ETDA's and SOC's signing keys (hosted agencies)."""
+    """Trust the test CA and install ETDA's and SOC's signing keys and secret-letter
+    encryption keys (hosted agencies)."""
     signing_material_cache_clear()
     trust_anchor_import(pem=pki.ca.certificate_pem(), name="Test CA", actor="test")
     for agency, signer in ((etda, pki.etda), (soc, pki.soc)):
@@ -157,6 +170,14 @@ def install_keys(pki, etda, soc):
             agency=agency,
             key_data=signer.private_key_pem(),
             certificate_data=signer.certificate_pem(),
+            password=None,
+            actor="test",
+        )
+    for agency, encryption in ((etda, pki.etda_encryption), (soc, pki.soc_encryption)):
+        agency_encryption_key_import(
+            agency=agency,
+            key_data=encryption.private_key_pem(),
+            certificate_data=encryption.certificate_pem(),
             password=None,
             actor="test",
         )

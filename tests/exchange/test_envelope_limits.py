@@ -300,11 +300,12 @@ def test_a_top_secret_letter_is_refused(pki):
     assert refusal.code == "envelope.top_secret_refused"
 
 
-def test_a_very_secret_letter_is_not_refused_by_the_secrecy_policy(pki):
-    # Only ลับที่สุด (004) is refused outright; ลับมาก (003) travels (encrypted, elsewhere).
-    verified = envelope_verify(_good(pki, secrecy="003"), directory=pki.directory(), now=now())
+def test_a_very_secret_letter_in_the_clear_is_refused_by_the_secrecy_policy(pki):
+    # ลับที่สุด (004) never travels; ลับมาก (003) travels only as an EncryptedLetter
+    # (tests/security/test_secret_letters.py has the encrypted ones).
+    refusal = _refusal(_good(pki, secrecy="003"), pki.directory())
 
-    assert verified.envelope.letter.secrecy == "003"
+    assert refusal.code == "envelope.secret_not_encrypted"
 
 
 def test_a_sender_that_is_not_in_the_directory_is_unknown(pki):

@@ -26,6 +26,7 @@ from django.utils import timezone
 from agencies.models import AgencyRole, AgencySigningKey, DeliveryMode
 from agencies.pki.errors import NoSigningKey
 from audit.models import AuditEvent
+from exchange.mapping import SECRET_PLACEHOLDER_SUBJECT
 from exchange.models import Delivery, DeliveryStatus, InboundEnvelope
 from exchange.services.acknowledgements import (
     delivery_withdraw,
@@ -418,7 +419,8 @@ def test_a_secret_letters_subject_stays_out_of_the_payload(alice, etda, soc, rec
     assert (data["letter_id"], data["secrecy"]) == (copy.pk, "002")
     assert "subject" not in data
     assert SECRET_SUBJECT.encode() not in arrival.body
-    assert copy.subject == SECRET_SUBJECT  # the letter itself keeps it
+    # The copy's row holds no subject either: it is inside the encrypted envelope only.
+    assert copy.subject == SECRET_PLACEHOLDER_SUBJECT
 
 
 def test_the_secret_is_shown_once_and_stored_only_encrypted(bob, soc, receiver):

@@ -315,7 +315,8 @@ def test_alice_updates_her_draft_and_the_audit_row_has_before_and_after(etda, so
     [event] = AuditEvent.objects.filter(action="letters.letter.updated")
     assert (event.actor_user, event.agency, event.target_id) == (alice, etda, str(letter.pk))
     assert event.before["subject"] == SAMPLE["subject"]
-    assert event.after["subject"] == "ขอส่งความเห็นเพิ่มเติม (ฉบับแก้ไข)"
+    # Now ลับ: its content stays out of the audit trail (docs/security.md, "Secret letters").
+    assert event.after["subject"] == "[ลับ]"
     assert (event.before["urgency"], event.after["urgency"]) == ("004", "003")
     assert (event.before["secrecy"], event.after["secrecy"]) == ("001", "002")
 

@@ -1,3 +1,6 @@
-"""The exchange tests' fixtures (test PKI, hosted agencies with their keys) for security tests."""
+"""Fixtures of the security tests: the exchange tests' demo CA and hosted agencies (ETDA, SOC)
+with their signing and secret-letter encryption keys."""
 
-from tests.exchange.conftest import hosted, hosted_committed, pki  # noqa: F401
+from __future__ import annotations
+
+from tests.exchange.conftest import hosted, hosted_committed, pki  # noqa: F401  (fixtures)

@@ -25,10 +25,10 @@ from django.conf import settings
 from fpdf import FPDF
 
 from agencies.models import Agency
-from exchange.models import Delivery
+from exchange.models import Delivery, InboundEnvelope
 from exchange.services.outbox import delivery_attempt
 from exchange.services.sending import letter_send
-from letters.models import AttachmentRole, Direction, Letter, Secrecy, Urgency
+from letters.models import AttachmentRole, Letter, Secrecy, Urgency
 from letters.services.attachments import attachment_add
 from letters.services.letters import (
     LetterFields,
@@ -126,9 +126,10 @@ def send_letter(
         )
     [delivery] = letter_send(letter=draft, actor=actor)
     assert delivery_attempt(delivery_id=delivery.pk) == "delivered"
-    return Letter.objects.filter(
-        agency=recipient, direction=Direction.INCOMING, subject=subject
-    ).latest("pk")
+    # By the envelope, not the subject: a secret letter's copy holds no subject.
+    copy = InboundEnvelope.objects.get(message_id=delivery.message_id).letter
+    assert copy is not None and copy.agency == recipient
+    return copy
 
 
 def deliver_acknowledgements() -> list[str]:

@@ -167,7 +167,10 @@ def test_a_clerk_sees_a_secret_letters_register_facts_but_not_its_content(client
     page = client.get(reverse("letter-detail", args=[secret.pk])).content.decode()
     download = client.get(reverse("letter-attachment", args=[secret.pk, main.pk]))
 
-    assert "เรื่องลับ การจัดซื้อ" in page
+    # The subject travels encrypted too (docs/security.md): the clerk sees the placeholder,
+    # the number, the sender and the urgency.
+    assert "เรื่องลับ การจัดซื้อ" not in page
+    assert "หนังสือลับ" in page
     assert "ด้วยสำนักงานฯ ขอเสนอแนวทางการปรับปรุง" not in page
     assert reverse("letter-attachment", args=[secret.pk, main.pk]) not in page
     assert download.status_code == 403
@@ -189,7 +192,11 @@ def test_a_secret_officer_opens_a_secret_letter_and_every_opening_is_logged(
     download = client.get(reverse("letter-attachment", args=[secret.pk, main.pk]))
 
     assert "ด้วยสำนักงานฯ ขอเสนอแนวทางการปรับปรุง" in page
+    assert "เรื่องลับ การจัดซื้อ" in page  # decrypted for the officer, never stored
     assert download.status_code == 200
+    # The decrypted PDF under its real name, not the ciphertext kept on disk.
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+    assert "filename*=utf-8''%E0%B8%AB" in download["Content-Disposition"]
     actions = list(
         AuditEvent.objects.filter(actor_user=bob, action__contains="secret").values_list(
             "action", flat=True

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from agencies.models import Agency, TrustAnchor
+from agencies.models import Agency, AgencyEncryptionKey, TrustAnchor
 from agencies.pki.certificates import (
     PrivateKey,
     fingerprint_sha256,
@@ -31,7 +31,11 @@ from agencies.pki.certificates import (
 from agencies.pki.errors import NoSigningKey
 from agencies.pki.issuing import IssuedCertificate, KeyKind, issue_certificate, make_ca
 from agencies.pki.keystore import SigningMaterial, signing_material_for
-from agencies.pki.services import agency_signing_key_import, trust_anchor_import
+from agencies.pki.services import (
+    agency_encryption_key_import,
+    agency_signing_key_import,
+    trust_anchor_import,
+)
 from config.errors import HubError
 
 DEMO_CA_NAME = "Saraban Hub Demo CA"
@@ -83,6 +87,15 @@ class Command(BaseCommand):
                     ca = self._demo_ca(out, anchors)
                     anchors = self._demo_anchors()
                 self._issue(ca, agency, DEMO_AGENCY_KEYS[key])
+            encryption = _active_encryption_certificate(agency)
+            encryption_expiring = encryption is not None and (
+                encryption.not_valid_after_utc - RENEW_BEFORE < timezone.now()
+            )
+            if encryption is None or (_issued_by_any(encryption, anchors) and encryption_expiring):
+                if ca is None:
+                    ca = self._demo_ca(out, anchors)
+                    anchors = self._demo_anchors()
+                self._issue_encryption(ca, agency)
         _write(out / "demo-ca.pem", b"".join(_pem(anchor) for anchor in anchors), private=False)
         self.stdout.write(f"Demo PKI in {out}/ (PKCS#12 password: {P12_PASSWORD.decode()}):")
         for key, agency in agencies.items():
@@ -131,6 +144,23 @@ class Command(BaseCommand):
             actor=ACTOR,
         )
 
+    def _issue_encryption(self, ca: IssuedCertificate, agency: Agency) -> None:
+        # Secret letters (ลับ, ลับมาก) are encrypted to this certificate; RSA for RSA-OAEP.
+        issued = issue_certificate(
+            ca,
+            common_name=f"{agency.abbreviation or agency.key} demo secret-letter encryption",
+            organization=agency.name_th,
+            kind="rsa",
+            encryption=True,
+        )
+        agency_encryption_key_import(
+            agency=agency,
+            key_data=issued.private_key_pem(),
+            certificate_data=issued.certificate_pem(),
+            password=None,
+            actor=ACTOR,
+        )
+
     def _write_agency_files(self, out: Path, key: str, material: SigningMaterial) -> None:
         certificate, private_key = material.certificate, material.private_key
         _write(out / f"{key}.cert.pem", _pem(certificate), private=False)
@@ -169,6 +199,15 @@ def _active_material(agency: Agency) -> SigningMaterial | None:
         return signing_material_for(agency)
     except NoSigningKey:
         return None
+
+
+def _active_encryption_certificate(agency: Agency) -> x509.Certificate | None:
+    row = (
+        AgencyEncryptionKey.objects.filter(agency=agency, is_active=True)
+        .select_related("certificate")
+        .first()
+    )
+    return load_certificate(row.certificate.certificate_pem.encode("ascii")) if row else None
 
 
 def _issued_by_any(certificate: x509.Certificate, anchors: list[x509.Certificate]) -> bool:
