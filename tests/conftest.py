@@ -112,7 +112,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @contextmanager
 def celery_worker(**env: str) -> Iterator[subprocess.Popen[bytes]]:
-    """Run a real Celery worker (solo pool) on the test settings until the block ends."""
+    """Run a real Celery worker (solo pool) on the test settings until the block ends.
+
+    The queue is emptied first: every test that sends a letter kicks a task, and a worker
+    started late in a run would otherwise work through thousands of stale kicks (each a cheap
+    no-op, together minutes) before it reaches this test's own.
+    """
+    from config.celery import app
+
+    app.control.purge()
     process = subprocess.Popen(
         [
             sys.executable,
