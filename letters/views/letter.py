@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import io
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -12,11 +14,21 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
+from exchange.envelope import MessageType
+from exchange.models import Delivery, DeliveryStatus
+from exchange.selectors import (
+    AcknowledgementRecord,
+    delivery_acknowledgements,
+    letter_deliveries_with_attempts,
+    letter_sending_progress,
+)
+from letters.display import thai_digits_wanted
 from letters.errors import SecretContentRefused
-from letters.forms import AssignmentForm, EndorsementForm, RefuseForm
+from letters.forms import AssignmentForm, EndorsementForm, RefuseForm, WithdrawForm
 from letters.models import AttachmentRole, Direction, Letter, LetterStatus, RecipientRole
 from letters.selectors import (
     agency_members,
@@ -29,11 +41,73 @@ from letters.selectors import (
 )
 from letters.services.routing import ROUTABLE
 from letters.services.secrecy import secret_content_allowed, secret_content_open
+from letters.thai import render_digits
 from letters.stamp import StampNotApplicable, receiving_stamp_of, stamp_sheet, stamped_pdf
 
 from .common import clerk_page, letter_or_404, signed_in_user, tell_error
 
 PDF = "application/pdf"
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    """One line of a recipient's timeline: when, what (in words), and the detail to act on."""
+
+    at: datetime.datetime | None
+    label: str
+    detail: str = ""
+    tone: str = ""  # "done", "refused" or "" (CSS only; the label says it in words)
+
+
+_ACKNOWLEDGED = {
+    MessageType.REJECTION.value: (_lazy("Rejected by the recipient"), "refused"),
+    MessageType.WRONG_RECIPIENT.value: (_lazy("Marked as sent to the wrong agency"), "refused"),
+    MessageType.WITHDRAWAL.value: (_lazy("Withdrawn"), "refused"),
+    MessageType.RECEIVE_NUMBER_DISPUTE.value: (_lazy("Receive number disputed"), "refused"),
+}
+
+
+def timeline_of(copy: Delivery, acknowledgements: list[AcknowledgementRecord]) -> list[TimelineStep]:
+    """Return what happened to one recipient's copy, oldest first."""
+    steps = [TimelineStep(at=copy.created_at, label=str(_("Queued for sending")))]
+    for attempt in copy.attempts.all():
+        if attempt.succeeded is False:
+            steps.append(
+                TimelineStep(
+                    at=attempt.started_at,
+                    label=str(_("Attempt failed")),
+                    detail=attempt.error_code,
+                )
+            )
+    if copy.delivered_at:
+        steps.append(TimelineStep(at=copy.delivered_at, label=str(_("Delivered")), tone="done"))
+    if copy.registered_at:
+        steps.append(
+            TimelineStep(
+                at=copy.registered_at,
+                label=str(_("Registered by the recipient")),
+                detail=str(_("Receive number %(number)s"))
+                % {"number": render_digits(copy.receive_number, thai=thai_digits_wanted())},
+                tone="done",
+            )
+        )
+    for record in acknowledgements:
+        if record.message_type in _ACKNOWLEDGED:
+            label, tone = _ACKNOWLEDGED[record.message_type]
+            steps.append(
+                TimelineStep(at=record.recorded_at, label=str(label), detail=record.reason, tone=tone)
+            )
+    if copy.status in (DeliveryStatus.FAILED, DeliveryStatus.EXPIRED):
+        label = _("Failed") if copy.status == DeliveryStatus.FAILED else _("Expired")
+        steps.append(
+            TimelineStep(
+                at=copy.updated_at,
+                label=str(label),
+                detail=str(_("Error code: %(code)s")) % {"code": copy.last_error_code or "—"},
+                tone="refused",
+            )
+        )
+    return sorted(steps, key=lambda step: step.at or copy.created_at)
 
 
 def letter_page_context(request: HttpRequest, letter: Letter, **forms: Any) -> dict[str, Any]:
@@ -44,7 +118,14 @@ def letter_page_context(request: HttpRequest, letter: Letter, **forms: Any) -> d
     incoming = letter.direction == Direction.INCOMING
     attachments = list(letter.attachments.all())
     recipients = list(letter.recipients.all())
+    copies = list(letter_deliveries_with_attempts(letter=letter)) if not incoming else []
+    acknowledgements = delivery_acknowledgements(deliveries=copies)
     return {
+        "copies": [(copy, timeline_of(copy, acknowledgements.get(copy.pk, []))) for copy in copies],
+        "progress": letter_sending_progress(letter=letter) if copies else None,
+        "is_draft": not incoming and letter.status == LetterStatus.DRAFT,
+        "can_send": not incoming and letter.status in (LetterStatus.DRAFT, LetterStatus.NUMBERED),
+        "withdraw_form": forms.get("withdraw_form") or WithdrawForm(),
         "letter": letter,
         "may_open": may_open,
         "is_secret": letter_is_secret(letter),
