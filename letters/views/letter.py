@@ -15,6 +15,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
@@ -98,7 +99,11 @@ def timeline_of(copy: Delivery, acknowledgements: list[AcknowledgementRecord]) -
                 TimelineStep(at=record.recorded_at, label=str(label), detail=record.reason, tone=tone)
             )
     if copy.status in (DeliveryStatus.FAILED, DeliveryStatus.EXPIRED):
-        label = _("Failed") if copy.status == DeliveryStatus.FAILED else _("Expired")
+        label = (
+            pgettext("delivery", "Failed to deliver")
+            if copy.status == DeliveryStatus.FAILED
+            else pgettext("delivery", "Expired before delivery")
+        )
         steps.append(
             TimelineStep(
                 at=copy.updated_at,
