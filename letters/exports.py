@@ -90,7 +90,5 @@ def register_xlsx(lines: Iterable[RegisterEntry], *, sheet_name: str) -> bytes:
     return workbook(
         sheet_name=sheet_name,
         header=[header for _key, header in REGISTER_COLUMNS],
-        rows=(
-            [register_row(line)[key] for key, _header in REGISTER_COLUMNS] for line in lines
-        ),
+        rows=([register_row(line)[key] for key, _header in REGISTER_COLUMNS] for line in lines),
     )

@@ -222,7 +222,9 @@ def _file_size_check(upload: Any) -> None:
 class ComposeForm(TokenForm):
     """Every field of an external letter or memo, as a clerk types it (LetterFields)."""
 
-    kind = forms.ChoiceField(label=_("Kind"), choices=LetterKind.choices, initial=LetterKind.EXTERNAL)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=LetterKind.choices, initial=LetterKind.EXTERNAL
+    )
     series = forms.ChoiceField(
         label=_("Number series"),
         choices=[("normal", _("Normal")), ("circular", _("Circular (ว)"))],
@@ -298,7 +300,7 @@ class ComposeForm(TokenForm):
         if not text:
             return None
         match = _TIME.match(text)
-        if match is None or int(match[1]) > 23 or int(match[2]) > 59:  # noqa: PLR2004
+        if match is None or int(match[1]) > 23 or int(match[2]) > 59:
             raise forms.ValidationError(_("Type the time as hours.minutes, e.g. 16.30."))
         return datetime.time(int(match[1]), int(match[2]))
 
@@ -321,8 +323,7 @@ class ComposeForm(TokenForm):
     def _agencies(self, role: str) -> list[Agency]:
         keys = [key for key in self.data.getlist(role) if key] if self.is_bound else []
         found = {
-            agency.key: agency
-            for agency in Agency.objects.filter(key__in=keys, is_active=True)
+            agency.key: agency for agency in Agency.objects.filter(key__in=keys, is_active=True)
         }
         missing = [key for key in keys if key not in found]
         if missing:

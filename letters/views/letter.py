@@ -42,8 +42,8 @@ from letters.selectors import (
 )
 from letters.services.routing import ROUTABLE
 from letters.services.secrecy import secret_content_allowed, secret_content_open
-from letters.thai import render_digits
 from letters.stamp import StampNotApplicable, receiving_stamp_of, stamp_sheet, stamped_pdf
+from letters.thai import render_digits
 
 from .common import clerk_page, letter_or_404, signed_in_user, tell_error
 
@@ -68,7 +68,9 @@ _ACKNOWLEDGED = {
 }
 
 
-def timeline_of(copy: Delivery, acknowledgements: list[AcknowledgementRecord]) -> list[TimelineStep]:
+def timeline_of(
+    copy: Delivery, acknowledgements: list[AcknowledgementRecord]
+) -> list[TimelineStep]:
     """Return what happened to one recipient's copy, oldest first."""
     steps = [TimelineStep(at=copy.created_at, label=str(_("Queued for sending")))]
     for attempt in copy.attempts.all():
@@ -96,7 +98,9 @@ def timeline_of(copy: Delivery, acknowledgements: list[AcknowledgementRecord]) -
         if record.message_type in _ACKNOWLEDGED:
             label, tone = _ACKNOWLEDGED[record.message_type]
             steps.append(
-                TimelineStep(at=record.recorded_at, label=str(label), detail=record.reason, tone=tone)
+                TimelineStep(
+                    at=record.recorded_at, label=str(label), detail=record.reason, tone=tone
+                )
             )
     if copy.status in (DeliveryStatus.FAILED, DeliveryStatus.EXPIRED):
         label = (

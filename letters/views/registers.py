@@ -92,7 +92,9 @@ def register_export(request: HttpRequest, kind: str, fmt: str) -> HttpResponseBa
     name = f"{kind}-register-{agency.key}-{start.isoformat()}-{end.isoformat()}"
     response: HttpResponseBase
     if fmt == "csv":
-        response = StreamingHttpResponse(register_csv(lines), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            register_csv(lines), content_type="text/csv; charset=utf-8"
+        )
     elif fmt == "xlsx":
         response = HttpResponse(
             register_xlsx(lines, sheet_name=_title(register_kind)), content_type=XLSX

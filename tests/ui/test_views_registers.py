@@ -8,9 +8,9 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from xml.etree import ElementTree
 
 import pytest
+from defusedxml import ElementTree
 from django.urls import reverse
 from django.utils import timezone
 
