@@ -14,6 +14,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -320,8 +321,12 @@ class ComposeForm(TokenForm):
             _file_size_check(upload)
         return uploads
 
+    def _posted(self, name: str) -> list[str]:
+        data = self.data
+        return [str(value) for value in data.getlist(name)] if isinstance(data, QueryDict) else []
+
     def _agencies(self, role: str) -> list[Agency]:
-        keys = [key for key in self.data.getlist(role) if key] if self.is_bound else []
+        keys = [key for key in self._posted(role) if key] if self.is_bound else []
         found = {
             agency.key: agency for agency in Agency.objects.filter(key__in=keys, is_active=True)
         }
@@ -354,7 +359,7 @@ class ComposeForm(TokenForm):
         data = getattr(self, "cleaned_data", {})
         if "to" in data:
             return [(a, "to") for a in data["to"]] + [(a, "cc") for a in data["cc"]]
-        keys = {role: self.data.getlist(role) for role in ("to", "cc")}
+        keys = {role: self._posted(role) for role in ("to", "cc")}
         agencies = {a.key: a for a in Agency.objects.filter(key__in=keys["to"] + keys["cc"])}
         return [
             (agencies[key], role)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -97,11 +96,11 @@ def _parts(data: dict[str, Any]) -> LetterParts:
 
 def _uploads(data: dict[str, Any]) -> list[AttachmentUpload]:
     uploads = []
-    main: UploadedFile | None = data.get("main_pdf")
+    main: Any = data.get("main_pdf")
     if main:
         uploads.append(
             AttachmentUpload(
-                stream=main,  # type: ignore[arg-type]
+                stream=main,
                 name=main.name or "letter.pdf",
                 media_type="application/pdf",
                 role=AttachmentRole.MAIN,

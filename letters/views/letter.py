@@ -96,14 +96,14 @@ def timeline_of(
         )
     for record in acknowledgements:
         if record.message_type in _ACKNOWLEDGED:
-            label, tone = _ACKNOWLEDGED[record.message_type]
+            said, tone = _ACKNOWLEDGED[record.message_type]
             steps.append(
                 TimelineStep(
-                    at=record.recorded_at, label=str(label), detail=record.reason, tone=tone
+                    at=record.recorded_at, label=str(said), detail=record.reason, tone=tone
                 )
             )
     if copy.status in (DeliveryStatus.FAILED, DeliveryStatus.EXPIRED):
-        label = (
+        ended = (
             pgettext("delivery", "Failed to deliver")
             if copy.status == DeliveryStatus.FAILED
             else pgettext("delivery", "Expired before delivery")
@@ -111,7 +111,7 @@ def timeline_of(
         steps.append(
             TimelineStep(
                 at=copy.updated_at,
-                label=str(label),
+                label=ended,
                 detail=str(_("Error code: %(code)s")) % {"code": copy.last_error_code or "—"},
                 tone="refused",
             )

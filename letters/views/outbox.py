@@ -94,8 +94,8 @@ def delivery_withdraw_view(request: HttpRequest, letter_id: int, delivery_id: in
     delivery = _copy_or_404(request, letter_id, delivery_id)
     form = WithdrawForm(request.POST)
     if not form.is_valid():
-        for error in form.errors.get("reason", []):
-            messages.error(request, error)
+        for error in form["reason"].errors:
+            messages.error(request, str(error))
         return _timeline(letter_id)
     try:
         delivery_withdraw(

@@ -71,8 +71,7 @@ def compose_sample(page, *, recipients_query: str, keys: list[str], subject: str
     page.locator("#id_subject").fill(subject)
     page.locator("#id_addressee").fill("เลขาธิการคณะรัฐมนตรี")
     page.locator("#id_body").fill(
-        "ด้วยสำนักงานพัฒนาธุรกรรมทางอิเล็กทรอนิกส์ขอเสนอแนวทางการปรับปรุง\n"
-        "จึงเรียนมาเพื่อโปรดพิจารณา"
+        "ด้วยสำนักงานพัฒนาธุรกรรมทางอิเล็กทรอนิกส์ขอเสนอแนวทางการปรับปรุง\nจึงเรียนมาเพื่อโปรดพิจารณา"
     )
     page.locator("#id_signer_name").fill("นายทดสอบ ระบบดี")
     page.locator("#id_signer_position").fill("ผู้อำนวยการ ปฏิบัติหน้าที่แทน")
@@ -121,7 +120,9 @@ def test_alice_sends_the_sample_letter_and_sees_bob_s_receive_number(
     expect(card).to_contain_text("ผู้รับลงรับแล้ว")
     expect(card).to_contain_text("เลขรับ ๑")
     screenshot(page, "outbox-timeline")
-    page.get_by_role("navigation", name="เมนูหลัก").get_by_role("link", name="หนังสือออก", exact=True).click()
+    page.get_by_role("navigation", name="เมนูหลัก").get_by_role(
+        "link", name="หนังสือออก", exact=True
+    ).click()
     expect(page.locator("table.outbox tbody tr").first).to_contain_text("ลงรับแล้ว ๑")
 
     page.goto(f"/letters/{letter.pk}/print/")
@@ -184,9 +185,7 @@ def test_the_registers_export_to_csv_and_xlsx(page, worker, alice, etda, soc):
     expect(page.get_by_role("status")).to_contain_text("ลงนามและส่งแล้ว")
     entry = RegisterEntry.objects.get(agency=etda, register=RegisterKind.DISPATCH)
 
-    page.get_by_role("navigation", name="เมนูหลัก").get_by_role(
-        "link", name="ทะเบียนหนังสือส่ง"
-    ).click()
+    page.get_by_role("navigation", name="เมนูหลัก").get_by_role("link", name="ทะเบียนหนังสือส่ง").click()
     row = page.locator("table.register tbody tr").first
     expect(row).to_contain_text(SAMPLE_SUBJECT)
     expect(row).to_contain_text("ดศ (สพขอ) ๕๑๑.๐๔/")
