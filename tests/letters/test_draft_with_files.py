@@ -155,7 +155,7 @@ def test_the_pdf_header_is_checked_on_a_stream_that_cannot_rewind(media, etda, s
         )
 
     assert raised.value.code == "letters.attachment_not_pdf"
-    assert raised.value.details == {"name": "ปลอม.PDF"}
+    assert raised.value.details["name"] == "ปลอม.PDF"
     assert list(letter.attachments.all()) == [attachment]
     assert stored_files(media) == [media / attachment.file.name]
 
