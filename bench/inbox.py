@@ -123,10 +123,9 @@ def fill(*, letters: int, agencies: int, seed: int = 6) -> dict[str, Any]:
     names = {agency.pk: agency.name_th for agency in created}
     now = timezone.now()
     year = timezone.localdate().year
-    letter_columns = [
-        f.column for f in Letter._meta.concrete_fields
-    ]  # id included: register lines point at it
-    entry_columns = [f.column for f in RegisterEntry._meta.concrete_fields]
+    # The id is included: register lines point at their letter.
+    letter_columns = [str(f.column) for f in Letter._meta.concrete_fields]
+    entry_columns = [str(f.column) for f in RegisterEntry._meta.concrete_fields]
     entries: list[list[Any]] = []
     counters: dict[tuple[int, str, int], int] = {}
 
