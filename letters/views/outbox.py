@@ -116,13 +116,15 @@ def delivery_withdraw_view(request: HttpRequest, letter_id: int, delivery_id: in
 @require_POST
 def delivery_resend_view(request: HttpRequest, letter_id: int, delivery_id: int) -> HttpResponse:
     delivery = _copy_or_404(request, letter_id, delivery_id)
-    if Delivery.objects.filter(
+    already = Delivery.objects.filter(
         letter_id=delivery.letter_id,
         recipient=delivery.recipient,
         message_type="letter",
         created_at__gt=delivery.created_at,
-    ).exists():
-        # A double click: the first post already queued the new copy.
+    ).exists()
+    if already:
+        # A double click: the first post already queued the new copy (the service would
+        # return it too; this only tells the clerk so).
         messages.info(request, _("This copy was already sent again."))
         return _timeline(letter_id)
     try:

@@ -9,8 +9,12 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from exchange.models import Delivery, DeliveryStatus
-from exchange.services.acknowledgements import incoming_letter_refuse, incoming_letter_register
-from exchange.services.sending import letter_send
+from exchange.services.acknowledgements import (
+    delivery_withdraw,
+    incoming_letter_refuse,
+    incoming_letter_register,
+)
+from exchange.services.sending import letter_resend, letter_send
 from letters.models import Direction, Letter, LetterStatus, Urgency
 from letters.services.letters import (
     LetterFields,
@@ -203,3 +207,16 @@ def test_a_copy_must_belong_to_the_letter_in_the_address(alice_client, sent, ali
     response = alice_client.post(reverse("delivery-redrive", args=[other.pk, delivery.pk]))
 
     assert response.status_code == 404
+
+
+def test_resending_twice_through_the_service_queues_one_copy(sent, bob, alice):
+    letter, copy = sent
+    incoming_letter_refuse(letter=copy, status=LetterStatus.REJECTED, reason="ผิด", actor=bob)
+    deliver_acknowledgements()
+    withdrawn = delivery_withdraw(delivery=copy_of(letter), reason="แก้ไข", actor=alice)
+
+    first = letter_resend(delivery=withdrawn, actor=alice)
+    second = letter_resend(delivery=withdrawn, actor=alice)
+
+    assert first.pk == second.pk
+    assert Delivery.objects.filter(letter=letter, message_type="letter").count() == 2
