@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from .models import RegisterEntry
 from .thai import be_year, format_thai_date, format_thai_time
+from .xlsx import workbook
 
 # (key, header): keys are stable for systems; headers are what a clerk sees in a spreadsheet.
 REGISTER_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -82,3 +83,12 @@ def _cell(value: Any) -> str:
     text = "yes" if value is True else "" if value is False else str(value)
     # A cell that starts like a formula would run in a spreadsheet (CSV injection).
     return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+
+
+def register_xlsx(lines: Iterable[RegisterEntry], *, sheet_name: str) -> bytes:
+    """Return a register as an XLSX workbook with the same columns as the CSV."""
+    return workbook(
+        sheet_name=sheet_name,
+        header=[header for _key, header in REGISTER_COLUMNS],
+        rows=([register_row(line)[key] for key, _header in REGISTER_COLUMNS] for line in lines),
+    )

@@ -11,13 +11,16 @@ import re
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
+from django.http import QueryDict
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
 
-from .models import LetterStatus, Secrecy, Urgency
+from .models import LetterKind, LetterStatus, Secrecy, Urgency
 from .selectors import InboxFilter
 from .services.letters import REFUSALS
 from .thai import ce_year, parse_thai_date, to_arabic_digits
@@ -183,3 +186,207 @@ class AssignmentForm(TokenForm):
         assignee = self.fields["assignee"]
         assert isinstance(assignee, forms.ModelChoiceField)
         assignee.queryset = members
+
+
+# --- compose (หนังสือออก) -------------------------------------------------------------------
+
+REFERENCE_ROWS = 3
+_TIME = re.compile(r"^(\d{1,2})[:.](\d{2})(?:\s*น\.?)?$")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one ``<input type=file multiple>``; none is fine."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        return [super(MultipleFileField, self).clean(item, initial) for item in files]
+
+
+def _file_size_check(upload: Any) -> None:
+    limit = settings.HUB_MAX_ATTACHMENT_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise forms.ValidationError(
+            _("“%(name)s” is larger than the hub accepts (%(limit)s MB at most)."),
+            code="too_large",
+            params={"name": upload.name, "limit": limit // (1024 * 1024)},
+        )
+
+
+class ComposeForm(TokenForm):
+    """Every field of an external letter or memo, as a clerk types it (LetterFields)."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=LetterKind.choices, initial=LetterKind.EXTERNAL
+    )
+    series = forms.ChoiceField(
+        label=_("Number series"),
+        choices=[("normal", _("Normal")), ("circular", _("Circular (ว)"))],
+        initial="normal",
+    )
+    subject = forms.CharField(
+        label=_("Subject (เรื่อง)"),
+        max_length=1000,
+        error_messages={"required": _("Write the subject of the letter.")},
+    )
+    salutation = forms.CharField(label=_("Salutation"), max_length=50, initial="เรียน")
+    addressee = forms.CharField(label=_("Addressee (position)"), max_length=500, required=False)
+    body = forms.CharField(
+        label=_("Body"), required=False, widget=forms.Textarea(attrs={"rows": 8})
+    )
+    closing = forms.CharField(
+        label=_("Closing"), max_length=100, required=False, initial="ขอแสดงความนับถือ"
+    )
+    signer_name = forms.CharField(label=_("Signer's name"), max_length=255, required=False)
+    signer_position = forms.CharField(label=_("Signer's position"), max_length=500, required=False)
+    owning_unit = forms.CharField(label=_("Owning unit"), max_length=255, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=100, required=False)
+    email = forms.EmailField(
+        label=_("E-mail"),
+        required=False,
+        error_messages={"invalid": _("Type a whole e-mail address, e.g. saraban@example.go.th.")},
+    )
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    secrecy = forms.ChoiceField(label=_("Secrecy"), choices=Secrecy.choices, initial=Secrecy.NONE)
+    deadline_date = BuddhistEraDateField(label=_("Act by: date (ด่วนภายใน)"), required=False)
+    deadline_time = forms.CharField(label=_("Act by: time"), required=False, max_length=10)
+    main_pdf = forms.FileField(label=_("Main letter (PDF)"), required=False)
+    enclosures = MultipleFileField(label=_("Enclosures (สิ่งที่ส่งมาด้วย)"), required=False)
+
+    def __init__(self, *args: Any, own_agency: Agency, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.own_agency = own_agency
+        for index in range(REFERENCE_ROWS):
+            self.fields[f"reference_number_{index}"] = forms.CharField(
+                label=_("Letter number"), max_length=100, required=False
+            )
+            self.fields[f"reference_date_{index}"] = BuddhistEraDateField(
+                label=_("Date"), required=False
+            )
+            self.fields[f"reference_subject_{index}"] = forms.CharField(
+                label=_("Subject"), max_length=1000, required=False
+            )
+
+    def reference_rows(self) -> list[tuple[Any, Any, Any]]:
+        return [
+            (
+                self[f"reference_number_{index}"],
+                self[f"reference_date_{index}"],
+                self[f"reference_subject_{index}"],
+            )
+            for index in range(REFERENCE_ROWS)
+        ]
+
+    def clean_secrecy(self) -> str:
+        secrecy = str(self.cleaned_data["secrecy"])
+        if secrecy == Secrecy.TOP_SECRET:
+            raise forms.ValidationError(
+                _(
+                    "Top secret (ลับที่สุด) letters must not be sent electronically. "
+                    "Send them by hand through the secret registry."
+                ),
+                code="top_secret",
+            )
+        return secrecy
+
+    def clean_deadline_time(self) -> datetime.time | None:
+        text = to_arabic_digits(self.cleaned_data.get("deadline_time") or "").strip()
+        if not text:
+            return None
+        match = _TIME.match(text)
+        if match is None or int(match[1]) > 23 or int(match[2]) > 59:
+            raise forms.ValidationError(_("Type the time as hours.minutes, e.g. 16.30."))
+        return datetime.time(int(match[1]), int(match[2]))
+
+    def clean_main_pdf(self) -> Any:
+        upload = self.cleaned_data.get("main_pdf")
+        if upload:
+            _file_size_check(upload)
+            if not upload.name.lower().endswith(".pdf"):
+                raise forms.ValidationError(
+                    _("The main letter must be a PDF file (.pdf)."), code="not_pdf"
+                )
+        return upload
+
+    def clean_enclosures(self) -> list[Any]:
+        uploads: list[Any] = self.cleaned_data.get("enclosures") or []
+        for upload in uploads:
+            _file_size_check(upload)
+        return uploads
+
+    def _posted(self, name: str) -> list[str]:
+        data = self.data
+        return [str(value) for value in data.getlist(name)] if isinstance(data, QueryDict) else []
+
+    def _agencies(self, role: str) -> list[Agency]:
+        keys = [key for key in self._posted(role) if key] if self.is_bound else []
+        found = {
+            agency.key: agency for agency in Agency.objects.filter(key__in=keys, is_active=True)
+        }
+        missing = [key for key in keys if key not in found]
+        if missing:
+            self.add_error(None, _("A chosen recipient is not in the directory any more."))
+        return [found[key] for key in dict.fromkeys(keys) if key in found]
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean() or {}
+        to, cc = self._agencies("to"), self._agencies("cc")
+        cc = [agency for agency in cc if agency not in to]
+        if self.own_agency in to or self.own_agency in cc:
+            self.add_error(None, _("Your own agency cannot be a recipient of its letter."))
+        cleaned["to"], cleaned["cc"] = to, cc
+        day, time = cleaned.get("deadline_date"), cleaned.get("deadline_time")
+        if time and not day:
+            self.add_error("deadline_date", _("Give the date of the deadline too."))
+        cleaned["urgent_deadline"] = (
+            timezone.make_aware(datetime.datetime.combine(day, time or datetime.time(16, 30)))
+            if day
+            else None
+        )
+        return cleaned
+
+    def chosen(self) -> list[tuple[Agency, str]]:
+        """The recipients as the form holds them now (for re-showing the picker)."""
+        if not self.is_bound:
+            return []
+        data = getattr(self, "cleaned_data", {})
+        if "to" in data:
+            return [(a, "to") for a in data["to"]] + [(a, "cc") for a in data["cc"]]
+        keys = {role: self._posted(role) for role in ("to", "cc")}
+        agencies = {a.key: a for a in Agency.objects.filter(key__in=keys["to"] + keys["cc"])}
+        return [
+            (agencies[key], role)
+            for role in ("to", "cc")
+            for key in dict.fromkeys(keys[role])
+            if key in agencies
+        ]
+
+
+class RegisterRangeForm(forms.Form):
+    """The date range of a register page; B.E. typing as in the inbox filters."""
+
+    date_from = BuddhistEraDateField(label=_("From"), required=False)
+    date_to = BuddhistEraDateField(label=_("Until"), required=False)
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return cleaned
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for withdrawing"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Give the reason for withdrawing: the recipient sees it.")},
+    )

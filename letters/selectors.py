@@ -108,7 +108,9 @@ def inbox_letters(*, agency: Agency, where: InboxFilter | None = None) -> QueryS
                 output_field=BooleanField(),
             ),
         )
-        .order_by("urgency_rank", "created_at", "id")
+        # Same order as urgency_rank (codes 001–004 sort as text), but an index can serve
+        # "-urgency" (letter_inbox_order) while it cannot serve the CASE expression.
+        .order_by("-urgency", "created_at", "id")
     )
 
 
@@ -243,24 +245,32 @@ def inbox_search(
     query = query.strip()
     if not query:
         return letters
+    variants = {query, to_thai_digits(query), to_arabic_digits(query)}
     matches = Q()
-    for variant in {query, to_thai_digits(query), to_arabic_digits(query)}:
-        matches |= (
-            Q(subject__icontains=variant)
-            | Q(number_text__icontains=variant)
-            | Q(sender_agency__name_th__icontains=variant)
-            | Q(sender_agency__name_en__icontains=variant)
-            | Q(sender_agency__abbreviation__icontains=variant)
+    senders = Q()
+    for variant in variants:
+        matches |= Q(subject__icontains=variant) | Q(number_text__icontains=variant)
+        senders |= (
+            Q(name_th__icontains=variant)
+            | Q(name_en__icontains=variant)
+            | Q(abbreviation__icontains=variant)
         )
+    # Senders are looked up first in the (small) directory: an OR across a join would make
+    # the database test every one of the agency's letters against the sender's names.
+    sender_ids = list(Agency.objects.filter(senders).values_list("pk", flat=True)[:500])
+    if sender_ids:
+        matches |= Q(sender_agency_id__in=sender_ids)
     return letters.filter(matches)
 
 
 def inbox_senders(*, agency: Agency) -> QuerySet[Agency]:
     """Return the agencies that have sent the agency letters, for the inbox's sender filter."""
-    senders = Letter.objects.filter(agency=agency, direction=Direction.INCOMING).values(
-        "sender_agency"
+    # EXISTS per directory agency probes letter_inbox_senders; "pk IN (subquery)" scanned the
+    # agency's whole inbox to collect its senders.
+    sent = Letter.objects.filter(
+        agency=agency, direction=Direction.INCOMING, sender_agency=OuterRef("pk")
     )
-    return Agency.objects.filter(pk__in=senders).order_by("name_th")
+    return Agency.objects.filter(Exists(sent)).order_by("name_th")
 
 
 def letter_page(*, agency: Agency, letter_id: int) -> Letter | None:

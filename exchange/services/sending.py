@@ -226,11 +226,28 @@ def letter_send(*, letter: Letter, actor: Actor) -> list[Delivery]:
 
 
 def letter_resend(*, delivery: Delivery, actor: Actor) -> Delivery:
-    """Send a withdrawn copy again to the same recipient: a new envelope and message id."""
+    """Send a withdrawn copy again to the same recipient: a new envelope and message id.
+
+    Idempotent per withdrawn copy: a repeat returns the copy the first call queued.
+    """
     with transaction.atomic(durable=True):
         locked = Delivery.objects.select_for_update().get(pk=delivery.pk)
         if locked.message_type != "letter" or locked.status != DeliveryStatus.WITHDRAWN:
             raise NotSendable(details={"status": locked.status})
+        # The same "send again" posted twice: the twin waited on this row lock and now finds
+        # the copy the first one queued; it returns that copy instead of queuing a third.
+        newer = (
+            Delivery.objects.filter(
+                letter_id=locked.letter_id,
+                recipient_id=locked.recipient_id,
+                message_type="letter",
+                created_at__gt=locked.created_at,
+            )
+            .order_by("created_at", "id")
+            .first()
+        )
+        if newer is not None:
+            return newer
         letter = lock_letter(locked.letter)
         material = signing_material_for(letter.agency)
         message_id = str(uuid.uuid4())

@@ -140,6 +140,16 @@ class Letter(models.Model):
         indexes = [
             models.Index(fields=["agency", "direction", "status"]),
             models.Index(fields=["agency", "urgency", "created_at"]),
+            # The inbox's order (most urgent first, then arrival): a page is read from the
+            # index in order, with no sort of the agency's whole inbox (bench/inbox.py).
+            models.Index(
+                fields=["agency", "direction", "-urgency", "created_at", "id"],
+                name="letter_inbox_order",
+            ),
+            # The inbox's sender filter: one probe per directory agency instead of a scan.
+            models.Index(
+                fields=["agency", "direction", "sender_agency"], name="letter_inbox_senders"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

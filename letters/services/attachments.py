@@ -139,18 +139,30 @@ class _Replayed(io.RawIOBase):
         return len(data)
 
 
+def _read_head(stream: IO[bytes]) -> bytes:
+    """Read the first HEAD_BYTES (fewer only at the end of the file).
+
+    A raw stream (a socket, a pipe) may return fewer bytes than asked for from one read;
+    sniffing a three-byte head would call a real PDF "not a PDF".
+    """
+    head = b""
+    while len(head) < HEAD_BYTES:
+        data = stream.read(HEAD_BYTES - len(head))
+        if not data:
+            break
+        head += data
+    return head
+
+
 def _checked(stream: IO[bytes], *, media_type: str, name: str) -> IO[bytes]:
     """Check the file's first bytes (content_check) and return a stream that starts over."""
     if stream.seekable():
         stream.seek(0)
-        head = stream.read(HEAD_BYTES)  # a seekable file gives what it has in one read
+        head = _read_head(stream)
         stream.seek(0)
         content_check(head=head, media_type=media_type, name=name)
         return stream
-    # A socket-like stream may hand over a few bytes per read: read until the head is whole.
-    head = b""
-    while len(head) < HEAD_BYTES and (piece := stream.read(HEAD_BYTES - len(head))):
-        head += piece
+    head = _read_head(stream)
     content_check(head=head, media_type=media_type, name=name)
     return cast(IO[bytes], _Replayed(head, stream))
 

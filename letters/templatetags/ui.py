@@ -14,6 +14,7 @@ from django.core.paginator import Page
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from exchange.models import DeliveryStatus
 from letters.models import Letter, LetterStatus, Secrecy, Urgency
 
 register = template.Library()
@@ -86,3 +87,22 @@ def pagination(context: dict[str, Any], page: Page[Any]) -> dict[str, Any]:
     base = query.urlencode()
     prefix = f"?{base}&page=" if base else "?page="
     return {"page": page, "prefix": prefix}
+
+
+@register.simple_tag
+def delivery_summary(copies: list[Any]) -> list[tuple[str, str, int]]:
+    """Count a letter's copies by state: ``[(status, label, count)]``, in the ladder's order.
+
+    A resent copy replaces its withdrawn one, so only each recipient's latest copy counts.
+    """
+    latest: dict[int, Any] = {}
+    for copy in copies:
+        latest[copy.recipient_id] = copy
+    counts: dict[str, int] = {}
+    for copy in latest.values():
+        counts[copy.status] = counts.get(copy.status, 0) + 1
+    return [
+        (status.value, str(status.label), counts[status.value])
+        for status in DeliveryStatus
+        if status.value in counts
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime
 import io
 from dataclasses import dataclass
 from typing import Any
@@ -14,17 +15,28 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from config.security.headers import framable_by_our_pages
-from exchange.selectors import break_glass_accesses_of_letter
+from exchange.envelope import MessageType
+from exchange.models import Delivery, DeliveryStatus
+from exchange.selectors import (
+    AcknowledgementRecord,
+    break_glass_accesses_of_letter,
+    delivery_acknowledgements,
+    letter_deliveries_with_attempts,
+    letter_sending_progress,
+)
 from exchange.services.secret_letters import (
     OpenedSecretLetter,
     letter_arrived_encrypted,
     secret_letter_open,
 )
+from letters.display import thai_digits_wanted
 from letters.errors import SecretContentRefused
-from letters.forms import AssignmentForm, EndorsementForm, RefuseForm
+from letters.forms import AssignmentForm, EndorsementForm, RefuseForm, WithdrawForm
 from letters.models import (
     Attachment,
     AttachmentRole,
@@ -45,6 +57,7 @@ from letters.selectors import (
 from letters.services.routing import ROUTABLE
 from letters.services.secrecy import secret_content_allowed, secret_content_open
 from letters.stamp import StampNotApplicable, receiving_stamp_of, stamp_sheet, stamped_pdf
+from letters.thai import render_digits
 
 from .common import clerk_page, letter_or_404, signed_in_user, tell_error
 
@@ -89,6 +102,75 @@ def _shown(letter: Letter, opened: OpenedSecretLetter | None) -> tuple[Letter, l
     return shown, files
 
 
+@dataclass(frozen=True)
+class TimelineStep:
+    """One line of a recipient's timeline: when, what (in words), and the detail to act on."""
+
+    at: datetime.datetime | None
+    label: str
+    detail: str = ""
+    tone: str = ""  # "done", "refused" or "" (CSS only; the label says it in words)
+
+
+_ACKNOWLEDGED = {
+    MessageType.REJECTION.value: (_lazy("Rejected by the recipient"), "refused"),
+    MessageType.WRONG_RECIPIENT.value: (_lazy("Marked as sent to the wrong agency"), "refused"),
+    MessageType.WITHDRAWAL.value: (_lazy("Withdrawn"), "refused"),
+    MessageType.RECEIVE_NUMBER_DISPUTE.value: (_lazy("Receive number disputed"), "refused"),
+}
+
+
+def timeline_of(
+    copy: Delivery, acknowledgements: list[AcknowledgementRecord]
+) -> list[TimelineStep]:
+    """Return what happened to one recipient's copy, oldest first."""
+    steps = [TimelineStep(at=copy.created_at, label=str(_("Queued for sending")))]
+    for attempt in copy.attempts.all():
+        if attempt.succeeded is False:
+            steps.append(
+                TimelineStep(
+                    at=attempt.started_at,
+                    label=str(_("Attempt failed")),
+                    detail=attempt.error_code,
+                )
+            )
+    if copy.delivered_at:
+        steps.append(TimelineStep(at=copy.delivered_at, label=str(_("Delivered")), tone="done"))
+    if copy.registered_at:
+        steps.append(
+            TimelineStep(
+                at=copy.registered_at,
+                label=str(_("Registered by the recipient")),
+                detail=str(_("Receive number %(number)s"))
+                % {"number": render_digits(copy.receive_number, thai=thai_digits_wanted())},
+                tone="done",
+            )
+        )
+    for record in acknowledgements:
+        if record.message_type in _ACKNOWLEDGED:
+            said, tone = _ACKNOWLEDGED[record.message_type]
+            steps.append(
+                TimelineStep(
+                    at=record.recorded_at, label=str(said), detail=record.reason, tone=tone
+                )
+            )
+    if copy.status in (DeliveryStatus.FAILED, DeliveryStatus.EXPIRED):
+        ended = (
+            pgettext("delivery", "Failed to deliver")
+            if copy.status == DeliveryStatus.FAILED
+            else pgettext("delivery", "Expired before delivery")
+        )
+        steps.append(
+            TimelineStep(
+                at=copy.updated_at,
+                label=ended,
+                detail=str(_("Error code: %(code)s")) % {"code": copy.last_error_code or "—"},
+                tone="refused",
+            )
+        )
+    return sorted(steps, key=lambda step: step.at or copy.created_at)
+
+
 def letter_page_context(
     request: HttpRequest, letter: Letter, *, opened: OpenedSecretLetter | None = None, **forms: Any
 ) -> dict[str, Any]:
@@ -99,7 +181,14 @@ def letter_page_context(
     incoming = letter.direction == Direction.INCOMING
     letter, attachments = _shown(letter, opened)
     recipients = list(letter.recipients.all())
+    copies = list(letter_deliveries_with_attempts(letter=letter)) if not incoming else []
+    acknowledgements = delivery_acknowledgements(deliveries=copies)
     return {
+        "copies": [(copy, timeline_of(copy, acknowledgements.get(copy.pk, []))) for copy in copies],
+        "progress": letter_sending_progress(letter=letter) if copies else None,
+        "is_draft": not incoming and letter.status == LetterStatus.DRAFT,
+        "can_send": not incoming and letter.status in (LetterStatus.DRAFT, LetterStatus.NUMBERED),
+        "withdraw_form": forms.get("withdraw_form") or WithdrawForm(),
         "letter": letter,
         "may_open": may_open,
         "is_secret": letter_is_secret(letter),
