@@ -118,9 +118,14 @@ def celery_worker(**env: str) -> Iterator[subprocess.Popen[bytes]]:
     started late in a run would otherwise work through thousands of stale kicks (each a cheap
     no-op, together minutes) before it reaches this test's own.
     """
+    from django.conf import settings
+
     from config.celery import app
 
     app.control.purge()
+    # A file, not a pipe: nobody reads a pipe while the test runs, and a worker whose pipe
+    # fills up (64 KiB of warnings) blocks on its next write and stops working.
+    log = (Path(settings.VAR_DIR) / f"celery-worker-{os.getpid()}.log").open("ab")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -138,7 +143,7 @@ def celery_worker(**env: str) -> Iterator[subprocess.Popen[bytes]]:
         cwd=ROOT,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", **env},
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     try:
         yield process
@@ -149,6 +154,7 @@ def celery_worker(**env: str) -> Iterator[subprocess.Popen[bytes]]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()
 
 
 def database_url_for_subprocesses() -> str:

@@ -5,6 +5,7 @@ test run never consumes the tasks or files of a `make run` going on beside it.
 """
 
 import base64
+import os
 
 from config.env import env_bool, env_str
 
@@ -23,7 +24,18 @@ HUB_KEY_ENCRYPTION_KEY = env_str(
     "HUB_KEY_ENCRYPTION_KEY", base64.b64encode(b"INSECURE-test-only-key-encrypt!!").decode()
 )
 MEDIA_ROOT = TEST_VAR_DIR / "media"
-globals().update(celery_settings(env_str("CELERY_BROKER_URL", "filesystem://"), TEST_VAR_DIR))
+
+# Under pytest-xdist ("gw0", "gw1", … in PYTEST_XDIST_WORKER, inherited by the workers a test
+# starts) each test process has a broker of its own: a real worker started by one must never
+# take the other's kicks, which name rows of another test database.
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_BROKER = env_str("CELERY_BROKER_URL", "filesystem://")
+if _XDIST_WORKER and _BROKER.startswith("redis://"):
+    _base, _slash, _db = _BROKER.rpartition("/")
+    _BROKER = f"{_base}/{int(_db or 0) - int(_XDIST_WORKER.removeprefix('gw') or 0)}"
+globals().update(
+    celery_settings(_BROKER, TEST_VAR_DIR / _XDIST_WORKER if _XDIST_WORKER else TEST_VAR_DIR)
+)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(TEST_VAR_DIR / "db.sqlite3")}  # noqa: F405
 # Commands that write beside the database (pki_demo's key files) stay inside var/test too.

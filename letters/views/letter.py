@@ -80,7 +80,9 @@ _SECRET_FIELDS = (
 )
 
 
-def _shown(letter: Letter, opened: OpenedSecretLetter | None) -> tuple[Letter, list[Attachment]]:
+def shown_letter(
+    letter: Letter, opened: OpenedSecretLetter | None
+) -> tuple[Letter, list[Attachment]]:
     """The letter and files as the page shows them: for an opened secret letter, unsaved
     copies carrying the decrypted fields and the files' real names (never saved: the rows keep
     only the clear facts)."""
@@ -179,7 +181,7 @@ def letter_page_context(
     user = signed_in_user(request)
     may_open = secret_content_allowed(letter=letter, user=user)
     incoming = letter.direction == Direction.INCOMING
-    letter, attachments = _shown(letter, opened)
+    letter, attachments = shown_letter(letter, opened)
     recipients = list(letter.recipients.all())
     copies = list(letter_deliveries_with_attempts(letter=letter)) if not incoming else []
     acknowledgements = delivery_acknowledgements(deliveries=copies)

@@ -12,12 +12,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from exchange.services.secret_letters import letter_arrived_encrypted, secret_letter_open
 from letters.errors import SecretContentRefused
 from letters.models import AttachmentRole, LetterKind, RecipientRole
 from letters.selectors import letter_is_secret
 from letters.services.secrecy import secret_content_allowed, secret_content_open
 
 from .common import clerk_page, letter_or_404, signed_in_user
+from .letter import shown_letter
 
 
 @clerk_page
@@ -25,9 +27,15 @@ from .common import clerk_page, letter_or_404, signed_in_user
 def letter_print(request: HttpRequest, letter_id: int) -> HttpResponse:
     letter = letter_or_404(request, letter_id)
     user = signed_in_user(request)
+    attachments = list(letter.attachments.all())
     if letter_is_secret(letter):
         try:
-            secret_content_open(letter=letter, actor=user)
+            if letter_arrived_encrypted(letter=letter):
+                # The copy holds only the clear facts: decrypt for this answer (audited).
+                opened = secret_letter_open(letter=letter, user=user)
+                letter, attachments = shown_letter(letter, opened)
+            else:
+                secret_content_open(letter=letter, actor=user)
         except SecretContentRefused as error:
             messages.warning(request, str(error.message))
     recipients = list(letter.recipients.select_related("agency"))
@@ -40,9 +48,7 @@ def letter_print(request: HttpRequest, letter_id: int) -> HttpResponse:
             "is_memo": letter.kind == LetterKind.INTERNAL,
             "may_open": secret_content_allowed(letter=letter, user=user),
             "references": list(letter.references.all()),
-            "enclosures": [
-                a for a in letter.attachments.all() if a.role == AttachmentRole.ENCLOSURE
-            ],
+            "enclosures": [a for a in attachments if a.role == AttachmentRole.ENCLOSURE],
             "copies_to": [r for r in recipients if r.role == RecipientRole.CC],
         },
     )
