@@ -305,8 +305,8 @@ def bench_exchange(
         a.stop("worker")
     sent = a.call("send_paced", count=letters, prefix=prefix, rate=rate, attach_bytes=attach_bytes)
     if queued:
-        cpu = CpuMeter(nodes)  # the restarted worker is a new process
         a.start_worker()
+        cpu = CpuMeter(nodes)  # again: the restarted worker is a new process
 
     def done() -> list[dict[str, Any]] | None:
         rows: list[dict[str, Any]] = a.call("delivery_times", prefix=prefix)
