@@ -10,7 +10,7 @@ import os
 from config.env import env_bool, env_str
 
 from .base import *  # noqa: F403
-from .base import VAR_DIR, celery_settings
+from .base import VAR_DIR, cache_settings, celery_settings
 
 TEST_VAR_DIR = VAR_DIR / "test"
 TEST_VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -29,10 +29,18 @@ MEDIA_ROOT = TEST_VAR_DIR / "media"
 # starts) each test process has a broker of its own: a real worker started by one must never
 # take the other's kicks, which name rows of another test database.
 _XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
-_BROKER = env_str("CELERY_BROKER_URL", "filesystem://")
+# The URL the run was given, remembered for the processes it starts (their environment's
+# CELERY_BROKER_URL is already this process's own, derived below).
+_BROKER = os.environ.setdefault(
+    "HUB_TEST_BROKER_BASE", env_str("CELERY_BROKER_URL", "filesystem://")
+)
 if _XDIST_WORKER and _BROKER.startswith("redis://"):
     _base, _slash, _db = _BROKER.rpartition("/")
     _BROKER = f"{_base}/{int(_db or 0) - int(_XDIST_WORKER.removeprefix('gw') or 0)}"
+    # Celery reads CELERY_BROKER_URL from the environment before its settings, and the
+    # workers a test starts inherit this environment: it must name this process's broker.
+    os.environ["CELERY_BROKER_URL"] = _BROKER
+    os.environ.pop("CELERY_RESULT_BACKEND", None)
 globals().update(
     celery_settings(_BROKER, TEST_VAR_DIR / _XDIST_WORKER if _XDIST_WORKER else TEST_VAR_DIR)
 )
@@ -44,5 +52,7 @@ VAR_DIR = TEST_VAR_DIR
 HUB_WEBHOOK_ALLOW_HTTP = env_bool("HUB_WEBHOOK_ALLOW_HTTP", True)
 # Webhook receivers on private or loopback addresses (127.0.0.1 in development and tests).
 HUB_WEBHOOK_ALLOW_PRIVATE = env_bool("HUB_WEBHOOK_ALLOW_PRIVATE", True)
-# Rate-limit counters of a test run never mix with those of a `make run` on the same Redis.
-CACHES["default"]["KEY_PREFIX"] = "hub-test"  # noqa: F405
+# Counters (rate limits, login throttling) of a test run never mix with those of a `make run`
+# on the same Redis, nor with those of a second pytest-xdist process.
+CACHES = cache_settings(_BROKER, env_str("CACHE_URL", ""))
+CACHES["default"]["KEY_PREFIX"] = f"hub-test{_XDIST_WORKER}"

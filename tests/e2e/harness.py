@@ -239,8 +239,10 @@ def two_nodes(
 ) -> Iterator[dict[str, Node]]:
     """Start node A and node B, configured as a federation; stop and clean up afterwards.
 
-    With CELERY_BROKER_URL=redis://…/N set, node A's broker is Redis database N and node B's
-    N + 1 (12 and 13 when the URL names none); each is emptied first.
+    With CELERY_BROKER_URL=redis://…/N set, node A's broker is Redis database N - 2 and node B's
+    N - 3 (13 and 12 when the URL names none or N is too small): below the test run's own
+    databases (N, and N - 1 for a second pytest-xdist process), which they must never empty.
+    Each is emptied first.
     """
     pki = base / "pki"
     write_pki(pki)
@@ -267,9 +269,9 @@ def two_nodes(
                 env["DATABASE_URL"] = f"sqlite:///{var_dir / 'db.sqlite3'}"
             if broker_url.startswith("redis://"):
                 server, _slash, number = broker_url.rstrip("/").rpartition("/")
-                if not number.isdigit() or server.endswith(":"):
-                    server, number = broker_url.rstrip("/"), "12"
-                env["CELERY_BROKER_URL"] = f"{server}/{int(number) + index}"
+                if not number.isdigit() or server.endswith(":") or int(number) < 3:
+                    server, number = broker_url.rstrip("/"), "15"
+                env["CELERY_BROKER_URL"] = f"{server}/{int(number) - 2 - index}"
                 env["CELERY_RESULT_BACKEND"] = env["CELERY_BROKER_URL"]
                 import redis
 
