@@ -18,7 +18,7 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from audit.services import Actor, actor_label_for, audit_record
+from audit.services import Actor, actor_label_for, audit_chain_lock, audit_record
 from config.errors import Conflict, InvalidInput
 
 from .models import Agency, AgencyRole, ApiKey, Membership
@@ -65,6 +65,7 @@ def directory_load(
     parent. Loading the same file twice changes nothing (idempotent seeding and updates).
     """
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         agencies: dict[str, Agency] = {}
         befores: dict[str, dict[str, Any] | None] = {}
         parent_keys: dict[str, str] = {}
@@ -126,6 +127,7 @@ def membership_grant(
 ) -> Membership:
     """Give the user a role in the agency; granting a role already held changes nothing."""
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         membership, created = Membership.objects.get_or_create(user=user, agency=agency, role=role)
         if created:
             audit_record(
@@ -191,6 +193,7 @@ def apikey_create(*, agency: Agency, name: str, actor: Actor) -> CreatedApiKey:
     if not name or len(name) > API_KEY_NAME_MAX_LENGTH or not agency.is_active:
         raise ApiKeyInvalid(details={"name": name, "agency": agency.key})
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         if ApiKey.objects.filter(agency=agency, name=name, revoked_at__isnull=True).exists():
             raise ApiKeyNameTaken(details={"name": name, "agency": agency.key})
         prefix = "".join(secrets.choice(_PREFIX_ALPHABET) for _ in range(PREFIX_LENGTH))
@@ -222,6 +225,7 @@ def apikey_create(*, agency: Agency, name: str, actor: Actor) -> CreatedApiKey:
 def apikey_revoke(*, api_key: ApiKey, actor: Actor, reason: str = "") -> ApiKey:
     """Revoke the key at once; revoking a revoked key changes nothing."""
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         now = timezone.now()
         # Guarded: of two revocations racing, one writes the time and the audit row.
         revoked = ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(
@@ -251,6 +255,7 @@ def apikey_use_record(
     """
     now = timezone.now()
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         ApiKey.objects.filter(pk=api_key.pk).filter(
             Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
         ).update(last_used_at=now)
@@ -266,6 +271,7 @@ def apikey_use_record(
 def apikey_refusal_record(*, api_key: ApiKey, reason: str, method: str, path: str) -> None:
     """Audit a request refused for a known key (revoked, or the wrong secret for its id)."""
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         audit_record(
             action="agencies.apikey.refused",
             actor=api_key.actor_label,

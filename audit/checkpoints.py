@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from agencies.pki.issuing import make_ca, new_private_key
 from agencies.pki.keystore import decrypt_private_key, encrypt_private_key
+from audit.services import audit_chain_lock
 
 from .models import AuditChainHead, AuditCheckpoint, AuditSigningKey
 from .services import HEAD_PK
@@ -71,6 +72,7 @@ def hub_signing_key() -> tuple[ec.EllipticCurvePrivateKey, str]:
 def audit_checkpoint_create() -> AuditCheckpoint | None:
     """Sign the chain head unless nothing was added since the last checkpoint."""
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         # Holding the head's lock: no event can be added between reading and signing it.
         head = AuditChainHead.objects.select_for_update().filter(pk=HEAD_PK).first()
         if head is None or head.sequence == 0:

@@ -70,6 +70,18 @@ def audit_record(
     return event
 
 
+def audit_chain_lock() -> None:
+    """Take the audit chain's lock first, before any other row lock of the transaction.
+
+    Every transaction that writes audit rows holds this lock until it commits; taking it
+    first (durable service transactions call this on entry) keeps one lock order hub-wide, so
+    two services can never wait on each other (one holding a row and wanting the chain, the
+    other holding the chain and wanting the row: a deadlock PostgreSQL would break by failing
+    one of them).
+    """
+    _locked_head()
+
+
 def chained_fields(event: AuditEvent) -> dict[str, Any]:
     return {name: getattr(event, name) for name in ("id", *CHAINED_FIELDS)}
 

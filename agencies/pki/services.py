@@ -27,7 +27,7 @@ from agencies.models import (
     RevokedSerial,
     TrustAnchor,
 )
-from audit.services import Actor, audit_record
+from audit.services import Actor, audit_chain_lock, audit_record
 
 from .certificates import (
     PrivateKey,
@@ -125,6 +125,7 @@ def trust_anchor_import(*, pem: bytes, name: str, actor: Actor) -> TrustAnchor:
     _check_ca(certificate, now=now)
     fingerprint = fingerprint_sha256(certificate)
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         anchor = TrustAnchor.objects.select_for_update().filter(fingerprint_sha256=fingerprint)
         existing = anchor.first()
         if existing is not None:
@@ -215,6 +216,7 @@ def crl_import(*, data: bytes, actor: Actor) -> CertificateRevocationList:
         # A CRL should list a serial once; keep the earliest date if one lists it twice.
         revoked[key] = min(entry.revocation_date_utc, revoked.get(key, entry.revocation_date_utc))
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         anchor = _crl_signer(crl)
         current = (
             CertificateRevocationList.objects.select_for_update()
@@ -333,6 +335,7 @@ def agency_certificate_register(
     """
     _check_for_purpose(certificate, purpose=purpose, now=timezone.now())
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         return _register(agency=agency, certificate=certificate, purpose=purpose, actor=actor)
 
 
@@ -383,6 +386,7 @@ def agency_signing_key_import(
         ),
     )
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         # Serialise rotations of one agency: the partial unique index would refuse a second
         # active key anyway, but with an IntegrityError instead of a clean hand-over.
         Agency.objects.select_for_update().filter(pk=agency.pk).first()
@@ -471,6 +475,7 @@ def agency_encryption_key_import(
         ),
     )
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         Agency.objects.select_for_update().filter(pk=agency.pk).first()
         registered = _register(
             agency=agency,
@@ -533,6 +538,7 @@ def signing_keys_reencrypt(*, old_master_key: bytes, new_master_key: bytes, acto
     """
     changed: list[int] = []
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         rows = (
             AgencySigningKey.objects.select_for_update()
             .select_related("agency", "certificate")

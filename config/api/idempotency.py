@@ -35,6 +35,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from agencies.models import Agency, IdempotencyRecord, IdempotencyState
+from audit.services import audit_chain_lock
 from config.errors import IdempotencyInProgress, IdempotencyKeyInvalid, IdempotencyKeyReused
 
 HEADER = "Idempotency-Key"
@@ -163,6 +164,7 @@ def idempotency_begin(
     now = timezone.now()
     try:
         with transaction.atomic(durable=True):
+            audit_chain_lock()
             record = IdempotencyRecord.objects.create(
                 owner=owner,
                 key=key,

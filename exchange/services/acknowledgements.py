@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from agencies.models import Agency
 from agencies.pki.keystore import signing_material_for
-from audit.services import Actor, audit_record
+from audit.services import Actor, audit_chain_lock, audit_record
 from config.errors import HubError
 from exchange.directory import DatabaseDirectory
 from exchange.envelope import (
@@ -101,6 +101,7 @@ def receipt_accept(*, delivery: Delivery, receipt: bytes) -> str:
 def mark_delivered(delivery: Delivery, receipt: bytes, verified: VerifiedEnvelope) -> bool:
     """Record a verified receipt in a transaction of its own."""
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         return mark_delivered_in_transaction(delivery, receipt, verified)
 
 
@@ -337,6 +338,7 @@ def incoming_letter_register(
 ) -> RegisterEntry:
     """ลงรับ: allocate the receive number and send the signed registration back, together."""
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         locked = lock_letter(letter)
         already = locked.status == LetterStatus.REGISTERED
         entry = register_locked_incoming(
@@ -361,6 +363,7 @@ def incoming_letter_refuse(
         MessageType.REJECTION if status == LetterStatus.REJECTED else MessageType.WRONG_RECIPIENT
     )
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         locked = refuse_locked_incoming(
             letter=lock_letter(letter), status=status, reason=reason, actor=actor
         )
@@ -398,6 +401,7 @@ def _sender_message(
 def delivery_withdraw(*, delivery: Delivery, reason: str, actor: Actor) -> Delivery:
     """ถอนเพื่อส่งใหม่: withdraw one recipient's copy and tell the recipient, together."""
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         locked = (
             Delivery.objects.select_for_update()
             .select_related("sender", "recipient")
@@ -427,6 +431,7 @@ def delivery_withdraw(*, delivery: Delivery, reason: str, actor: Actor) -> Deliv
 def receive_number_dispute(*, delivery: Delivery, reason: str, actor: Actor) -> Delivery:
     """แจ้งเลขรับผิด: tell the recipient the receive number it reported looks wrong."""
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         locked = (
             Delivery.objects.select_for_update()
             .select_related("sender", "recipient")

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from agencies.models import Agency
 from agencies.pki.keystore import signing_material_for
-from audit.services import audit_record
+from audit.services import audit_chain_lock, audit_record
 from exchange.directory import DatabaseDirectory
 from exchange.envelope import (
     AcknowledgementData,
@@ -188,6 +188,7 @@ def envelope_receive(
         )
     try:
         with transaction.atomic(durable=True):
+            audit_chain_lock()
             inbound = InboundEnvelope.objects.create(
                 sender=sender,
                 recipient=recipient,
@@ -246,6 +247,7 @@ def envelope_receive(
                 receipt=receipt, inbound=original, replayed=True, relayed=not receipt
             )
         with transaction.atomic(durable=True):
+            audit_chain_lock()
             audit_record(
                 action="exchange.security.message_id_reused",
                 actor=SYSTEM_ACTOR,

@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from agencies.models import Agency, DeliveryMode
-from audit.services import Actor, audit_record
+from audit.services import Actor, audit_chain_lock, audit_record
 from exchange.errors import NotRedrivable
 from exchange.models import Delivery, DeliveryAttempt, DeliveryStatus
 from exchange.transports import TransportError, transport_for
@@ -183,6 +183,7 @@ def _await_relayed_receipt(delivery: Delivery) -> str:
     """
     now = timezone.now()
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         moved = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
             status=DeliveryStatus.QUEUED,
             attempt_count=delivery.attempt_count + 1,
@@ -222,6 +223,7 @@ def _failed(
     if retry_at >= delivery.expires_at:
         return delivery_finish(delivery, DeliveryStatus.EXPIRED, error_code=error.code)
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         moved = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
             status=DeliveryStatus.QUEUED,
             attempt_count=delivery.attempt_count + 1,
@@ -244,6 +246,7 @@ def _failed(
 def delivery_finish(delivery: Delivery, status: DeliveryStatus, *, error_code: str) -> str:
     """Stop trying: the sender sees failed or expired with the reason."""
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         moved = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
             status=status,
             attempt_count=delivery.attempt_count + 1,
@@ -275,6 +278,7 @@ def deliveries_sweep(*, limit: int = 200) -> int:
         status=DeliveryStatus.SENDING, lease_expires_at__lte=now
     )
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         ids = list(
             Delivery.objects.select_for_update(skip_locked=True)
             .filter(due)
@@ -290,6 +294,7 @@ def delivery_redrive(*, delivery: Delivery, actor: Actor, reason: str = "") -> D
     """Try a failed or expired delivery again, same envelope and message id, for another TTL."""
     now = timezone.now()
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         locked = Delivery.objects.select_for_update().get(pk=delivery.pk)
         if locked.status not in (DeliveryStatus.FAILED, DeliveryStatus.EXPIRED):
             raise NotRedrivable(details={"status": locked.status})

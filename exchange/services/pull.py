@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from agencies.models import Agency, DeliveryMode
-from audit.services import Actor, audit_record
+from audit.services import Actor, audit_chain_lock, audit_record
 from config.errors import HubError
 from exchange.directory import DatabaseDirectory
 from exchange.envelope import ACKNOWLEDGEMENT_TYPES, MessageType, envelope_verify
@@ -47,6 +47,7 @@ def pull_park(delivery: Delivery) -> str:
     )
     try:
         with transaction.atomic(durable=True):
+            audit_chain_lock()
             moved = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
                 status=DeliveryStatus.QUEUED,
                 attempt_count=max(delivery.attempt_count, 1),
@@ -86,6 +87,7 @@ def pull_fetch(*, agency: Agency, limit: int = 10, actor: Actor) -> list[Deliver
         status=DeliveryStatus.SENDING, lease_expires_at__lte=now
     )
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         items = list(
             Delivery.objects.select_for_update(skip_locked=True)
             .filter(waiting, recipient=agency, expires_at__gt=now)
@@ -123,6 +125,7 @@ def pull_acknowledge(*, agency: Agency, message_id: str, receipt: bytes, actor: 
         raise UnknownAcknowledgedMessage(details={"message_id": message_id})
     verified = receipt_check(delivery=delivery, receipt=receipt)
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         if mark_delivered_in_transaction(delivery, receipt, verified):
             audit_record(
                 action="exchange.pull.acknowledged",

@@ -19,7 +19,7 @@ from django.utils import timezone
 from agencies.models import AgencyRole, HubRoleName
 from agencies.pki.keystore import encryption_material_for
 from agencies.selectors import user_has_agency_role, user_has_hub_role
-from audit.services import audit_record
+from audit.services import audit_chain_lock, audit_record
 from config.errors import HubError
 from exchange.envelope import (
     Envelope,
@@ -121,6 +121,7 @@ def _refused(*, letter: Letter, user: User, action: str, target: Attachment | No
     # A refused attempt is logged too: the regulation's log is of who tried, not only of who
     # succeeded. Committed on its own, before the refusal is raised.
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         audit_record(
             action=action,
             actor=user,
@@ -139,6 +140,7 @@ def _decrypt_logged(
         return _decrypt(letter, only=only)
     except HubError as error:
         with transaction.atomic(durable=True):
+            audit_chain_lock()
             audit_record(
                 action="letters.letter.secret_open_failed",
                 actor=user,
@@ -184,6 +186,7 @@ def secret_letter_open(
     )
     opened = _decrypt_logged(letter, user=user, only=only, target=attachment)
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         audit_record(
             action=f"{prefix}secret_opened",
             actor=user,
@@ -213,6 +216,7 @@ def secret_letter_break_glass(*, letter: Letter, user: User, reason: str) -> Ope
         raise BreakGlassReasonRequired(details={"min_chars": BREAK_GLASS_REASON_MIN_CHARS})
     opened = _decrypt_logged(letter, user=user, only=None, target=None)
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         access = BreakGlassAccess.objects.create(
             agency=letter.agency,
             letter=letter,

@@ -18,7 +18,7 @@ from django.utils import timezone
 from agencies.models import Agency
 from agencies.pki.keystore import SigningMaterial, signing_material_for
 from agencies.pki.selectors import agency_encryption_certificate
-from audit.services import Actor, audit_record
+from audit.services import Actor, audit_chain_lock, audit_record
 from exchange.envelope import (
     Header,
     MessageType,
@@ -193,6 +193,7 @@ def letter_send(*, letter: Letter, actor: Actor) -> list[Delivery]:
     dispatch register", and never half-queued. Workers are kicked only after the commit.
     """
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         locked = lock_letter(letter)
         if locked.status == LetterStatus.SENT:
             return list(Delivery.objects.filter(letter=locked, message_type="letter"))
@@ -231,6 +232,7 @@ def letter_resend(*, delivery: Delivery, actor: Actor) -> Delivery:
     Idempotent per withdrawn copy: a repeat returns the copy the first call queued.
     """
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         locked = Delivery.objects.select_for_update().get(pk=delivery.pk)
         if locked.message_type != "letter" or locked.status != DeliveryStatus.WITHDRAWN:
             raise NotSendable(details={"status": locked.status})

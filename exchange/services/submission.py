@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agencies.models import Agency
-from audit.services import Actor, audit_record
+from audit.services import Actor, audit_chain_lock, audit_record
 from exchange.directory import DatabaseDirectory
 from exchange.envelope import MessageType, VerifiedEnvelope, attachments_verify, envelope_verify
 from exchange.envelope.errors import DuplicateMessage
@@ -79,6 +79,7 @@ def envelope_submit(
             return existing
         try:
             with transaction.atomic(durable=True):
+                audit_chain_lock()
                 return _queue(agency, recipient, verified, data, streams, actor)
         except IntegrityError:
             pass

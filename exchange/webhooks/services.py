@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from agencies.models import Agency
 from agencies.pki.keystore import SealedDataUnreadable, encrypted_under, seal, unseal
-from audit.services import Actor, actor_label_for, audit_record
+from audit.services import Actor, actor_label_for, audit_chain_lock, audit_record
 
 from .addresses import public_address_check
 from .errors import (
@@ -133,6 +133,7 @@ def webhook_subscribe(
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     public_id = uuid.uuid4()
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         subscription = WebhookSubscription.objects.create(
             public_id=public_id,
             agency=agency,
@@ -159,6 +160,7 @@ def webhook_unsubscribe(*, subscription: WebhookSubscription, actor: Actor) -> W
     """Revoke a subscription and give up its queued events; revoking again changes nothing."""
     now = timezone.now()
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         locked = (
             WebhookSubscription.objects.select_for_update()
             .select_related("agency")
@@ -400,6 +402,7 @@ def _retry_later(delivery: WebhookDelivery, *, error_code: str, retry_at: dateti
 def _give_up(delivery: WebhookDelivery, *, error_code: str, attempted: bool = False) -> str:
     """Stop trying; audited, because the agency's system missed an event it asked for."""
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         moved = WebhookDelivery.objects.filter(
             pk=delivery.pk, status=WebhookDeliveryStatus.SENDING
         ).update(
@@ -435,6 +438,7 @@ def webhooks_sweep(*, limit: int = 200) -> int:
         status=WebhookDeliveryStatus.SENDING, lease_expires_at__lte=now
     )
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         ids = list(
             WebhookDelivery.objects.select_for_update(skip_locked=True)
             .filter(due)
@@ -450,6 +454,7 @@ def webhook_redrive(*, delivery: WebhookDelivery, actor: Actor) -> WebhookDelive
     """Send a failed event again, same event id (the receiver de-duplicates), for a fresh TTL."""
     now = timezone.now()
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         locked = (
             WebhookDelivery.objects.select_for_update()
             .select_related("subscription__agency")
@@ -487,6 +492,7 @@ def webhook_secrets_reencrypt(*, old_master_key: bytes, new_master_key: bytes, a
     key are skipped, so it can be run again; return how many were re-encrypted."""
     changed: list[int] = []
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         rows = (
             WebhookSubscription.objects.select_for_update().select_related("agency").order_by("pk")
         )

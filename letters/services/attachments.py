@@ -18,7 +18,7 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from audit.services import Actor, audit_record
+from audit.services import Actor, audit_chain_lock, audit_record
 from letters.content_sniffing import HEAD_BYTES, content_check
 from letters.errors import (
     AttachmentInvalid,
@@ -317,6 +317,7 @@ def attachment_add(
     [attachment] = attachments_store(uploads=[upload], actor=actor)
     try:
         with transaction.atomic(durable=True):
+            audit_chain_lock()
             locked = Letter.objects.select_for_update().get(pk=letter.pk)
             if locked.status != LetterStatus.DRAFT:
                 raise LetterNotEditable()

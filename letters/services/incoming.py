@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from agencies.models import Agency
-from audit.services import Actor, audit_record
+from audit.services import Actor, audit_chain_lock, audit_record
 from letters.errors import AttachmentInvalid, LetterInvalid
 from letters.models import Attachment, AttachmentRole, Direction, Letter, LetterStatus, Secrecy
 
@@ -152,6 +152,7 @@ def secret_letter_read_record(*, letter: Letter, actor: Actor, part: str) -> Non
     if letter.secrecy == Secrecy.NONE:
         return
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         audit_record(
             action="letters.letter.secret_read",
             actor=actor,

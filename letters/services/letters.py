@@ -15,7 +15,7 @@ from django.db.models import Field
 from django.utils import timezone
 
 from agencies.models import Agency
-from audit.services import Actor, audit_record
+from audit.services import Actor, audit_chain_lock, audit_record
 from letters.errors import (
     LetterInvalid,
     LetterNotEditable,
@@ -276,6 +276,7 @@ def _draft_save(
 ) -> Letter:
     agency, client_token = letter.agency, letter.client_token
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         try:
             with transaction.atomic():
                 letter.save()
@@ -304,6 +305,7 @@ def letter_update_draft(
 ) -> Letter:
     """Change a draft's fields (and its recipients and references when given)."""
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         locked = Letter.objects.select_for_update().get(pk=letter.pk)
         return _update_locked_draft(locked, actor=actor, values=values, parts=parts)
 
@@ -325,6 +327,7 @@ def letter_change_draft(
     if unknown:
         raise LetterInvalid(details={"fields": {name: ["Unknown field."] for name in unknown}})
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         locked = Letter.objects.select_for_update().get(pk=letter.pk)
         values = dataclasses.replace(_fields_of(locked), **changes)
         parts = None
@@ -430,6 +433,7 @@ def letter_allocate_number(
     double click never costs a second number.
     """
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         letter = Letter.objects.select_for_update().select_related("agency").get(pk=letter.pk)
         return number_locked_letter(letter=letter, actor=actor, idempotency_key=idempotency_key)
 
@@ -509,6 +513,7 @@ def letter_register_incoming(
 ) -> RegisterEntry:
     """Register an incoming letter in the receive register (ลงรับ); idempotent per letter."""
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         return register_locked_incoming(
             letter=lock_letter(letter), actor=actor, idempotency_key=idempotency_key
         )

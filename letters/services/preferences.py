@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from audit.services import audit_record
+from audit.services import audit_chain_lock, audit_record
 from letters.models import DisplayPreference
 
 
 def display_preference_set(*, user: User, thai_digits: bool) -> DisplayPreference:
     """Record whether the user reads numbers and dates in Thai digits (๐–๙) or 0–9."""
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         preference, _created = DisplayPreference.objects.select_for_update().get_or_create(
             user=user
         )

@@ -18,7 +18,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from agencies.models import Agency, RegisterYearStart
-from audit.services import Actor, audit_record
+from audit.services import Actor, audit_chain_lock, audit_record
 from letters.errors import (
     IdempotencyConflict,
     RegisterEntryAlreadyCancelled,
@@ -182,6 +182,7 @@ def register_entry_record(
 ) -> Allocation:
     """Record a line that no letter in the hub backs (a paper letter handed in at the desk)."""
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         return register_number_allocate(
             agency=agency,
             register=register,
@@ -200,6 +201,7 @@ def register_entry_cancel(
     if entry.revision != 0:
         raise RegisterEntryNotOriginal()
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         # Lock the line so two cancellations of the same number queue up.
         locked = RegisterEntry.objects.select_for_update().get(pk=entry.pk)
         if RegisterCancellation.objects.filter(entry=locked).exists():
@@ -226,6 +228,7 @@ def register_entry_correct(
     if entry.revision != 0:
         raise RegisterEntryNotOriginal()
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         original = RegisterEntry.objects.select_for_update().get(pk=entry.pk)
         latest = RegisterEntry.objects.filter(
             agency=original.agency,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
-from audit.services import audit_record
+from audit.services import audit_chain_lock, audit_record
 from letters.errors import (
     AssigneeNotMember,
     EndorsementEmpty,
@@ -47,6 +47,7 @@ def endorsement_add(
     if len(text) > ENDORSEMENT_MAX_LENGTH:
         raise LetterInvalid(details={"text": f"At most {ENDORSEMENT_MAX_LENGTH} characters."})
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         # The row lock also queues a twin post behind this one, so it finds our row below.
         locked = _routable(letter)
         if client_token:
@@ -89,6 +90,7 @@ def letter_assign(
     if len(note) > ENDORSEMENT_MAX_LENGTH:
         raise LetterInvalid(details={"note": f"At most {ENDORSEMENT_MAX_LENGTH} characters."})
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         locked = _routable(letter)
         if client_token:
             existing = Assignment.objects.filter(letter=locked, client_token=client_token).first()

@@ -13,7 +13,7 @@ from django.db import transaction
 
 from agencies.models import AgencyRole
 from agencies.selectors import user_has_agency_role
-from audit.services import audit_record
+from audit.services import audit_chain_lock, audit_record
 from letters.errors import SecretContentRefused
 from letters.models import Attachment, Letter
 from letters.selectors import letter_is_secret
@@ -37,6 +37,7 @@ def secret_content_open(
         return
     allowed = secret_content_allowed(letter=letter, user=actor)
     with transaction.atomic(durable=True):
+        audit_chain_lock()
         # A refused attempt is logged too: the regulation's log is of who tried, not only
         # of who succeeded.
         audit_record(

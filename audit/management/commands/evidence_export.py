@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from audit.evidence.export import evidence_bundle_save
-from audit.services import audit_record
+from audit.services import audit_chain_lock, audit_record
 from letters.models import Letter
 
 ACTOR = "system:evidence_export"
@@ -27,6 +27,7 @@ class Command(BaseCommand):
         if letter is None:
             raise CommandError(f"No letter {options['letter_id']}.")
         with transaction.atomic(durable=True):
+            audit_chain_lock()
             # Exporting shows a letter's envelopes: the export itself is on the record.
             audit_record(
                 action="audit.evidence.exported",

@@ -22,7 +22,7 @@ from agencies.pki.services import (
     agency_signing_key_import,
     trust_anchor_import,
 )
-from audit.services import audit_record
+from audit.services import audit_chain_lock, audit_record
 
 ACTOR = "system:node_configure"
 
@@ -75,6 +75,7 @@ class Command(BaseCommand):
 
     def _route(self, agency: Agency, mode: DeliveryMode, url: str) -> None:
         with transaction.atomic(durable=True):
+            audit_chain_lock()
             before = {"delivery_mode": agency.delivery_mode, "endpoint_url": agency.endpoint_url}
             agency.delivery_mode, agency.endpoint_url = mode, url
             agency.save(update_fields=["delivery_mode", "endpoint_url"])
