@@ -51,7 +51,8 @@ class CSVRenderer(BaseRenderer):
         accepted_media_type: str | None = None,
         renderer_context: Mapping[str, Any] | None = None,
     ) -> Any:
-        raise NotImplementedError("register CSV is streamed by the view")
+        # Never called: the view streams the CSV itself and answers errors in JSON.
+        raise RuntimeError("register CSV is streamed by the view")
 
 
 class RegisterQuerySerializer(serializers.Serializer[Any]):
