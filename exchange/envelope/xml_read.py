@@ -164,8 +164,8 @@ def _distribution_entry(item: etree._Element) -> DistributionEntry:
     )
 
 
-def _number(element: etree._Element) -> LetterNumberData:
-    number = _Children(element).children("Number")
+def _number(number: _Children) -> LetterNumberData:
+    """A letter's Number element (plain or encrypted letter alike)."""
     return LetterNumberData(
         ministry_code=number.text("MinistryCode"),
         sub_agency_code=number.text("SubAgencyCode"),
@@ -185,7 +185,7 @@ def _base64(value: str) -> bytes:
 def _encrypted_letter(element: etree._Element) -> EncryptedLetterData:
     deadline = text(element, "ActBy")
     return EncryptedLetterData(
-        number=_number(element),
+        number=_number(_Children(element).children("Number")),
         date=datetime.date.fromisoformat(text(element, "Date")),
         urgency=text(element, "Urgency"),
         secrecy=text(element, "Secrecy"),
@@ -242,16 +242,7 @@ def _letter(element: etree._Element) -> LetterData:
     deadline = fields.text("ActBy")
     return LetterData(
         kind=fields.text("Kind"),
-        number=LetterNumberData(
-            ministry_code=number.text("MinistryCode"),
-            sub_agency_code=number.text("SubAgencyCode"),
-            unit_number=number.text("UnitNumber"),
-            series=number.text("Series"),
-            series_mark=number.text("SeriesMark"),
-            running=number.integer("Running"),
-            year=number.integer("Year"),
-            text=number.text("Text"),
-        ),
+        number=_number(number),
         date=datetime.date.fromisoformat(fields.text("Date")),
         subject=fields.text("Subject"),
         urgency=fields.text("Urgency"),
