@@ -22,6 +22,7 @@ from exchange.envelope import (
 )
 from letters.letter_number import parse_letter_number
 from letters.models import Attachment, Letter, RecipientRole, Secrecy
+from letters.models.sealed import SECRET_PLACEHOLDER_SUBJECT
 from letters.services.letters import (
     AgencyRef,
     LetterFields,
@@ -59,7 +60,11 @@ def manifest_for(letter: Letter) -> tuple[ManifestEntry, ...]:
     )
 
 
-def letter_data(letter: Letter) -> LetterData:
+def letter_data(letter: Letter, *, reference_subjects: Sequence[str] | None = None) -> LetterData:
+    """The letter part of an envelope. A sealed secret letter passes its opened copy and its
+    references' subjects from the box (the rows hold none)."""
+    references = list(letter.references.all())
+    subjects = [r.subject for r in references] if reference_subjects is None else reference_subjects
     number = letter.number
     if number is None or letter.letter_date is None:
         raise ValueError("Only a numbered, dated letter goes into an envelope.")
@@ -83,8 +88,8 @@ def letter_data(letter: Letter) -> LetterData:
         salutation=letter.salutation,
         addressee=letter.addressee,
         references=tuple(
-            ReferenceData(number_text=r.number_text, date=r.date, subject=r.subject)
-            for r in letter.references.all()
+            ReferenceData(number_text=r.number_text, date=r.date, subject=subject)
+            for r, subject in zip(references, subjects, strict=False)
         ),
         body=letter.body,
         closing=letter.closing,
@@ -207,12 +212,6 @@ def incoming_values(data: LetterData) -> tuple[LetterFields, LetterParts]:
         ],
     )
     return values, parts
-
-
-# What a secret letter's copy holds in its database row instead of its subject: the real one is
-# only inside the encrypted envelope (docs/security.md, "Secret letters"). Stored data, so
-# written in Thai as the register prints it, not translated at display time.
-SECRET_PLACEHOLDER_SUBJECT = "หนังสือลับ"  # noqa: S105  (a subject, not a password)
 
 
 def secret_copy_values(

@@ -101,3 +101,28 @@ class SecretContentRefused(AccessDenied):
     default_message = _(
         "This letter is secret: only the agency's secret-registry officers may open its content."
     )
+
+
+class SecretHoldingUnavailable(Conflict):
+    code = "letters.secret_holding_unavailable"
+    default_message = _(
+        "Your agency has no valid encryption certificate with its key on this hub, so a secret "
+        "letter (ลับ, ลับมาก) cannot be kept here encrypted. Ask the hub administrator to "
+        "import one."
+    )
+
+
+class SecretContentUnreadable(Conflict):
+    code = "letters.secret_content_unreadable"
+    default_message = _(
+        "The secret letter's encrypted content could not be opened: it was altered, or the key "
+        "it was sealed to is gone."
+    )
+
+
+class SecretContentSealed(Conflict):
+    code = "letters.secret_content_sealed"
+    default_message = _(
+        "This secret letter's content is kept encrypted; it is shown only to the agency's "
+        "secret-registry officers, in the hub."
+    )

@@ -1,11 +1,12 @@
-"""Open a secret letter (ลับ, ลับมาก) that arrived encrypted: decrypt on demand, log every try.
+"""Open a secret letter (ลับ, ลับมาก): decrypt on demand, log every try.
 
-The copy's database row holds only the clear facts (number, date, urgency, secrecy); the letter
-and its files stay encrypted as received (the envelope bytes and the stored ciphertext). Only
-the recipient agency's secret-registry officers open them, with the agency's decryption key;
-every opening and every refused attempt is audited. A hub administrator has no silent way in:
-``secret_letter_break_glass`` needs a reason, is audited and is listed to the agency.
-"""
+The copy's database row holds only the clear facts (number, date, urgency, secrecy). A letter
+received stays encrypted as it arrived (the envelope bytes and the stored ciphertext); an
+agency's own secret letter is sealed to its own encryption certificate from its first save
+(letters/services/sealed.py). Only the holding agency's secret-registry officers open either,
+with the agency's decryption key; every opening and every refused attempt is audited. A hub
+administrator has no silent way in: ``secret_letter_break_glass`` needs a reason, is audited
+and is listed to the agency."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from config.errors import HubError
 from exchange.envelope import (
     Envelope,
     LetterData,
+    ReferenceData,
     content_key_unwrap,
     file_decrypt,
     letter_decrypt,
@@ -31,11 +33,12 @@ from exchange.envelope import (
 from exchange.envelope.safe_xml import parse_xml
 from exchange.envelope.xml_read import xml_to_envelope
 from exchange.errors import BreakGlassReasonRequired, BreakGlassRefused, NotAnEncryptedLetter
-from exchange.mapping import manifest_pairs
+from exchange.mapping import manifest_id, manifest_pairs
 from exchange.models import BreakGlassAccess
 from exchange.selectors import inbound_envelope_of_letter
 from letters.errors import SecretContentRefused
 from letters.models import Attachment, Letter
+from letters.services.sealed import letter_holds_sealed, sealed_letter_view
 
 BREAK_GLASS_REASON_MIN_CHARS = 20
 
@@ -55,10 +58,16 @@ class OpenedFile:
 
 @dataclass(frozen=True)
 class OpenedSecretLetter:
-    """The plaintext of a secret letter, for the one call that asked; never stored."""
+    """The plaintext of a secret letter, for the one call that asked; never stored.
 
-    letter: LetterData
+    ``letter`` is the decrypted letter of an envelope received, or an unsaved copy of the row
+    carrying the sealed content of the agency's own letter: both have the content fields.
+    """
+
+    letter: LetterData | Letter
     files: tuple[OpenedFile, ...]
+    # The references as the letter cites them (number, date, subject), in order.
+    references: tuple[ReferenceData, ...] = ()
 
 
 def _stored_envelope(letter: Letter) -> Envelope:
@@ -79,7 +88,35 @@ def _stored_envelope(letter: Letter) -> Envelope:
     return envelope
 
 
-def _decrypt(letter: Letter, *, only: str | None = None) -> OpenedSecretLetter:
+def _open_sealed(letter: Letter, *, only: Attachment | None) -> OpenedSecretLetter:
+    """The agency's own secret letter: its sealed content and files (letters/services/sealed)."""
+    view = sealed_letter_view(letter, only=None if only is None else [only.pk])
+    rows = letter.references.all()
+    return OpenedSecretLetter(
+        letter=view.letter,
+        references=tuple(
+            ReferenceData(number_text=row.number_text, date=row.date, subject=subject)
+            for row, subject in zip(rows, view.reference_subjects, strict=False)
+        ),
+        files=tuple(
+            OpenedFile(
+                attachment_id=manifest_id(attachment),
+                stored_pk=attachment.pk,
+                role=attachment.role,
+                name=facts.name,
+                media_type=facts.media_type,
+                description=facts.description,
+                data=data,
+            )
+            for attachment, facts, data in view.files
+        ),
+    )
+
+
+def _decrypt(letter: Letter, *, only: Attachment | None = None) -> OpenedSecretLetter:
+    if letter_holds_sealed(letter):
+        return _open_sealed(letter, only=only)
+    only_id = secret_manifest_id(letter=letter, attachment=only) if only is not None else None
     envelope = _stored_envelope(letter)
     assert envelope.encrypted_letter is not None
     wraps = [w for w in envelope.encrypted_letter.key_wraps if w.agency_key == letter.agency.key]
@@ -98,7 +135,7 @@ def _decrypt(letter: Letter, *, only: str | None = None) -> OpenedSecretLetter:
     stored = manifest_pairs(envelope.manifest, letter.attachments.order_by("position", "pk"))
     files = []
     for entry in content.files:
-        if only is not None and entry.attachment_id != only:
+        if only_id is not None and entry.attachment_id != only_id:
             continue
         held = stored[entry.attachment_id]
         with held.file.open("rb") as stream:
@@ -114,7 +151,9 @@ def _decrypt(letter: Letter, *, only: str | None = None) -> OpenedSecretLetter:
                 data=data,
             )
         )
-    return OpenedSecretLetter(letter=content.letter, files=tuple(files))
+    return OpenedSecretLetter(
+        letter=content.letter, files=tuple(files), references=content.letter.references
+    )
 
 
 def _refused(*, letter: Letter, user: User, action: str, target: Attachment | None = None) -> None:
@@ -131,13 +170,11 @@ def _refused(*, letter: Letter, user: User, action: str, target: Attachment | No
         )
 
 
-def _decrypt_logged(
-    letter: Letter, *, user: User, only: str | None, target: Attachment | None
-) -> OpenedSecretLetter:
+def _decrypt_logged(letter: Letter, *, user: User, target: Attachment | None) -> OpenedSecretLetter:
     """Decrypt; a failure (altered bytes, a missing key) is audited before it is raised: an
     officer's try that showed nothing is still a try, and altered ciphertext is an incident."""
     try:
-        return _decrypt(letter, only=only)
+        return _decrypt(letter, only=target)
     except HubError as error:
         with transaction.atomic(durable=True):
             audit_chain_lock()
@@ -151,8 +188,11 @@ def _decrypt_logged(
         raise
 
 
-def letter_arrived_encrypted(*, letter: Letter) -> bool:
-    """Say whether the letter's copy holds only ciphertext (it came as an EncryptedLetter)."""
+def letter_held_encrypted(*, letter: Letter) -> bool:
+    """Say whether the letter's copy holds only ciphertext: it came as an EncryptedLetter, or
+    it is the agency's own secret letter, sealed."""
+    if letter_holds_sealed(letter):
+        return True
     inbound = inbound_envelope_of_letter(letter=letter)
     return inbound is not None and bool(inbound.evidence.get("encrypted"))
 
@@ -170,7 +210,8 @@ def secret_manifest_id(*, letter: Letter, attachment: Attachment) -> str:
 def secret_letter_open(
     *, letter: Letter, user: User, attachment: Attachment | None = None
 ) -> OpenedSecretLetter:
-    """Decrypt a received secret letter for a secret-registry officer of the agency holding it.
+    """Decrypt a secret letter for a secret-registry officer of the agency holding it: a letter
+    received encrypted, or the agency's own sealed letter (a draft, or one it sent).
 
     With ``attachment``, decrypt that one file only (a download). Anyone else is refused
     (``letters.secret_content_refused``) and the attempt is audited as
@@ -181,10 +222,7 @@ def secret_letter_open(
     if not user_has_agency_role(user=user, agency=letter.agency, roles={AgencyRole.SECRET_OFFICER}):
         _refused(letter=letter, user=user, action=f"{prefix}secret_refused", target=attachment)
         raise SecretContentRefused()
-    only = (
-        secret_manifest_id(letter=letter, attachment=attachment) if attachment is not None else None
-    )
-    opened = _decrypt_logged(letter, user=user, only=only, target=attachment)
+    opened = _decrypt_logged(letter, user=user, target=attachment)
     with transaction.atomic(durable=True):
         audit_chain_lock()
         audit_record(
@@ -214,7 +252,7 @@ def secret_letter_break_glass(*, letter: Letter, user: User, reason: str) -> Ope
     if len(reason) < BREAK_GLASS_REASON_MIN_CHARS:
         _refused(letter=letter, user=user, action="letters.letter.secret_break_glass_refused")
         raise BreakGlassReasonRequired(details={"min_chars": BREAK_GLASS_REASON_MIN_CHARS})
-    opened = _decrypt_logged(letter, user=user, only=None, target=None)
+    opened = _decrypt_logged(letter, user=user, target=None)
     with transaction.atomic(durable=True):
         audit_chain_lock()
         access = BreakGlassAccess.objects.create(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import uuid
+from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -21,6 +22,7 @@ from agencies.pki.selectors import agency_encryption_certificate
 from audit.services import Actor, audit_chain_lock, audit_record
 from exchange.envelope import (
     Header,
+    LetterData,
     MessageType,
     RecipientKey,
     SecretFile,
@@ -31,11 +33,62 @@ from exchange.envelope import (
 from exchange.errors import NotSendable
 from exchange.mapping import letter_data, letter_envelope, letter_envelopes, manifest_id, party_for
 from exchange.models import Delivery, DeliveryStatus, SealedDeliveryFile
-from letters.models import Direction, Letter, LetterStatus
+from letters.models import Attachment, Direction, Letter, LetterStatus
 from letters.selectors import letter_is_secret
 from letters.services.letters import lock_letter, number_locked_letter
+from letters.services.sealed import letter_holds_sealed, sealed_letter_view
 
 from .outbox import TIME_TO_LIVE, delivery_enqueue
+
+
+@dataclass(frozen=True)
+class _SecretContent:
+    """A secret letter's plaintext for the envelopes, opened once per send."""
+
+    letter: LetterData
+    files: tuple[SecretFile, ...]
+
+
+def _secret_content(letter: Letter) -> _SecretContent:
+    """Open the letter's own sealed copy (with the agency's key, in memory for this send)."""
+    if not letter_holds_sealed(letter):
+        # A secret letter written before its agency's copy was sealed keeps its rows in the
+        # clear; it still travels encrypted.
+        return _SecretContent(
+            letter=letter_data(letter),
+            files=tuple(
+                SecretFile(
+                    attachment_id=manifest_id(attachment),
+                    role=attachment.role,
+                    name=attachment.name,
+                    media_type=attachment.media_type,
+                    data=_read_file(attachment),
+                    description=attachment.description,
+                )
+                for attachment in letter.attachments.order_by("position", "pk")
+            ),
+        )
+    view = sealed_letter_view(letter)
+    return _SecretContent(
+        letter=letter_data(view.letter, reference_subjects=view.reference_subjects),
+        files=tuple(
+            SecretFile(
+                attachment_id=manifest_id(attachment),
+                role=attachment.role,
+                name=facts.name,
+                media_type=facts.media_type,
+                data=data,
+                description=facts.description,
+            )
+            for attachment, facts, data in view.files
+        ),
+    )
+
+
+def _read_file(attachment: Attachment) -> bytes:
+    with attachment.file.open("rb") as stream:
+        data: bytes = stream.read()
+    return data
 
 
 def _signed_copy(
@@ -46,13 +99,14 @@ def _signed_copy(
     conversation_id: str,
     created_at: datetime.datetime,
     material: SigningMaterial,
+    secret: _SecretContent | None,
 ) -> tuple[bytes, dict[str, bytes]]:
     """Sign one recipient's envelope; a secret letter is encrypted to that recipient first.
 
     Return the envelope and, for a secret letter, the ciphertext of each file by manifest id
     (empty otherwise: the letter's own attachments travel).
     """
-    if not letter_is_secret(letter):
+    if secret is None:
         envelope = letter_envelope(
             letter=letter,
             recipient=recipient,
@@ -66,20 +120,6 @@ def _signed_copy(
     # Refuses (pki.no_encryption_certificate) before anything is written: the caller's
     # transaction rolls back the number too, so nothing is "sent" that cannot be read.
     certificate = agency_encryption_certificate(agency=recipient, now=created_at)
-    files = []
-    for attachment in letter.attachments.order_by("position", "pk"):
-        with attachment.file.open("rb") as stream:
-            data = stream.read()
-        files.append(
-            SecretFile(
-                attachment_id=manifest_id(attachment),
-                role=attachment.role,
-                name=attachment.name,
-                media_type=attachment.media_type,
-                data=data,
-                description=attachment.description,
-            )
-        )
     encrypted = letter_encrypt(
         header=Header(
             message_id=message_id,
@@ -89,10 +129,10 @@ def _signed_copy(
             recipient=party_for(recipient),
             conversation_id=conversation_id,
         ),
-        letter=letter_data(letter),
-        files=files,
-        # One wrap: the recipient agency. The sender keeps its own outgoing letter and does not
-        # need to read the envelope back (docs/security.md, "Secret letters").
+        letter=secret.letter,
+        files=secret.files,
+        # One wrap: the recipient agency. The sender keeps its own copy, sealed to its own
+        # certificate (letters/services/sealed.py), and never reads the envelope back.
         recipients=[RecipientKey(agency_key=recipient.key, certificate=certificate)],
     )
     signed = envelope_sign(
@@ -161,6 +201,7 @@ def _send_secret(
 ) -> list[Delivery]:
     """A secret letter: each recipient's copy is encrypted to that recipient, then signed."""
     deliveries = []
+    secret = _secret_content(letter)
     for recipient in recipients:
         message_id = str(uuid.uuid4())
         signed, sealed = _signed_copy(
@@ -170,6 +211,7 @@ def _send_secret(
             conversation_id=conversation_id,
             created_at=now,
             material=material,
+            secret=secret,
         )
         delivery = delivery_enqueue(
             message_type="letter",
@@ -260,6 +302,7 @@ def letter_resend(*, delivery: Delivery, actor: Actor) -> Delivery:
             conversation_id=str(uuid.uuid4()),
             created_at=timezone.now(),
             material=material,
+            secret=_secret_content(letter) if letter_is_secret(letter) else None,
         )
         resent = delivery_enqueue(
             message_type="letter",

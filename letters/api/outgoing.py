@@ -42,6 +42,7 @@ from exchange.selectors import (
     outbox_with_deliveries,
 )
 from exchange.services.sending import letter_send
+from letters.errors import SecretContentSealed
 from letters.models import AttachmentRole, Letter
 from letters.selectors import attachment_of_letter, outgoing_letter_of_agency
 from letters.services.attachments import AttachmentUpload, attachment_add
@@ -336,6 +337,11 @@ class LetterAttachmentDownloadView(HubAPIView):
         attachment = attachment_of_letter(letter=letter, attachment_id=attachment_id)
         if attachment is None:
             raise ApiNotFound(details={"attachment": attachment_id})
+        if attachment.sealed:
+            # The agency's own secret letter: the file's key is sealed to the agency's key on
+            # the hub, so its ciphertext would be of no use to a system; the officers open it
+            # in the hub, audited.
+            raise SecretContentSealed(details={"attachment": attachment_id})
         response = FileResponse(
             attachment.file.open("rb"),
             as_attachment=True,

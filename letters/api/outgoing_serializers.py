@@ -27,6 +27,7 @@ from letters.models import (
     Urgency,
 )
 from letters.services.letters import LetterFields, RecipientInput, ReferenceInput
+from letters.services.sealed import letter_holds_sealed
 from letters.thai import to_arabic_digits
 
 # -- Input -------------------------------------------------------------------------------------
@@ -259,12 +260,18 @@ class OutgoingLetterSerializer(_NumberFields):
     recipients = OutgoingRecipientSerializer(many=True, read_only=True)
     references = OutgoingReferenceSerializer(many=True, read_only=True)
     attachments = OutgoingAttachmentSerializer(many=True, read_only=True)
+    content_sealed = serializers.SerializerMethodField(
+        help_text="True for a secret letter (ลับ, ลับมาก): its subject reads หนังสือลับ, its "
+        "content fields are empty and its files are ciphertext under neutral names; the content "
+        "is kept encrypted and opened only by the agency's secret-registry officers in the hub."
+    )
 
     class Meta:
         model = Letter
         fields = [
             "id",
             "status",
+            "content_sealed",
             "kind",
             "series",
             "number",
@@ -295,6 +302,9 @@ class OutgoingLetterSerializer(_NumberFields):
             "updated_at",
         ]
         read_only_fields = fields
+
+    def get_content_sealed(self, letter: Letter) -> bool:
+        return letter_holds_sealed(letter)
 
 
 class LetterNumberSerializer(_NumberFields):

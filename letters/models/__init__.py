@@ -22,6 +22,7 @@ from .register import (
     RegisterSeries,
 )
 from .routing import Assignment, Endorsement
+from .sealed import SealedContent
 
 __all__ = [
     "Assignment",
@@ -41,6 +42,7 @@ __all__ = [
     "RegisterEntry",
     "RegisterKind",
     "RegisterSeries",
+    "SealedContent",
     "Secrecy",
     "Urgency",
 ]

@@ -270,6 +270,10 @@ class Attachment(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     description = models.CharField(_("description"), max_length=500, blank=True)
     position = models.PositiveSmallIntegerField(_("order"), default=0)
+    # The stored bytes are ciphertext: a file of a secret letter, either its agency's own copy
+    # (the key is in the letter's SealedContent) or as it arrived encrypted (the key is in the
+    # envelope). Name and media type are then the neutral ones; the real ones are sealed.
+    sealed = models.BooleanField(_("encrypted"), default=False)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -8,7 +8,7 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import IO, Any, cast
 
@@ -18,6 +18,7 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from agencies.models import Agency
 from audit.services import Actor, audit_chain_lock, audit_record
 from letters.content_sniffing import HEAD_BYTES, content_check
 from letters.errors import (
@@ -27,7 +28,18 @@ from letters.errors import (
     AttachmentTypeNotAllowed,
     LetterNotEditable,
 )
-from letters.models import Attachment, AttachmentRole, Letter, LetterStatus, Secrecy
+from letters.models import Attachment, AttachmentRole, Letter, LetterStatus
+from letters.sealing import TAG_BYTES, FileSealer, SealedFile, file_associated_data
+from letters.selectors import letter_is_secret
+
+from .sealed import (
+    SEALED_MEDIA_TYPE,
+    attachments_seal,
+    attachments_unseal,
+    letter_holds_sealed,
+    sealed_add_files,
+    sealed_file_name,
+)
 
 CHUNK_SIZE = 64 * 1024
 PDF_MEDIA_TYPE = "application/pdf"
@@ -173,6 +185,7 @@ def attachment_store(
     *,
     required_header: bytes = b"",
     sealed: bool = False,
+    max_bytes: int | None = None,
 ) -> None:
     """Stream a file into storage for an unsaved attachment; fill in its size and SHA-256.
 
@@ -186,7 +199,7 @@ def attachment_store(
     hashing = HashingFile(
         stream,
         name=attachment.name,
-        max_bytes=settings.HUB_MAX_ATTACHMENT_BYTES,
+        max_bytes=max_bytes or settings.HUB_MAX_ATTACHMENT_BYTES,
         required_header=required_header,
     )
     storage = attachment.file.storage
@@ -208,6 +221,47 @@ def attachment_store(
 
 def _is_pdf(name: str, media_type: str) -> bool:
     return media_type == PDF_MEDIA_TYPE or name.lower().endswith(".pdf")
+
+
+def attachment_store_sealing(
+    attachment: Attachment, stream: IO[bytes], *, agency: Agency, required_header: bytes = b""
+) -> SealedFile:
+    """Stream a secret letter's file into storage encrypted, for an unsaved attachment.
+
+    The clerk's file is checked (sniffed, capped, PDF header) on its plaintext as it streams
+    through, encrypted chunk by chunk under a key of its own, and stored as ciphertext: no byte
+    of it reaches the storage in the clear. The row gets a neutral name and media type and the
+    ciphertext's size and SHA-256; the real facts and the key are returned, for the letter's
+    sealed content.
+    """
+    plaintext = HashingFile(
+        _checked(stream, media_type=attachment.media_type, name=attachment.name),
+        name=attachment.name,
+        max_bytes=settings.HUB_MAX_ATTACHMENT_BYTES,
+        required_header=required_header,
+    )
+    sealer = FileSealer(plaintext, associated_data=file_associated_data(agency_key=agency.key))
+    facts = SealedFile(
+        key=sealer.key,
+        name=attachment.name,
+        media_type=attachment.media_type,
+        size=0,
+        sha256="",
+        description=attachment.description,
+    )
+    attachment.name = sealed_file_name()
+    attachment.media_type, attachment.description, attachment.sealed = SEALED_MEDIA_TYPE, "", True
+    # The cap is the clerk's file's: the ciphertext is its tag longer.
+    attachment_store(
+        attachment,
+        cast(IO[bytes], sealer),
+        sealed=True,
+        max_bytes=settings.HUB_MAX_ATTACHMENT_BYTES + TAG_BYTES,
+    )
+    if not plaintext.header_complete():
+        attachment.file.delete(save=False)
+        raise AttachmentNotPdf(details={"name": facts.name})
+    return replace(facts, size=plaintext.bytes_read, sha256=plaintext.sha256.hexdigest())
 
 
 def attachment_checked(upload: AttachmentUpload) -> AttachmentUpload:
@@ -232,16 +286,29 @@ def attachment_checked(upload: AttachmentUpload) -> AttachmentUpload:
     )
 
 
-def attachments_store(*, uploads: Sequence[AttachmentUpload], actor: Actor) -> list[Attachment]:
+@dataclass(frozen=True)
+class StoredUploads:
+    """Files in storage for a draft not yet saved: the unsaved rows, and for a secret letter
+    each file's sealed facts by storage name."""
+
+    attachments: list[Attachment]
+    sealed: dict[str, SealedFile]
+
+
+def attachments_store(
+    *, uploads: Sequence[AttachmentUpload], actor: Actor, seal_for: Agency | None = None
+) -> StoredUploads:
     """Check and stream files into storage for a draft not yet saved; return unsaved rows.
 
-    Nothing is locked meanwhile. If any file is refused, the ones already stored are removed.
-    The caller saves the rows with ``attachment_save`` in its transaction, or discards them.
+    With ``seal_for`` (a secret letter's agency) each file is stored encrypted. Nothing is
+    locked meanwhile. If any file is refused, the ones already stored are removed. The caller
+    saves the rows with ``attachment_save`` in its transaction, or discards them.
     """
     checked = [attachment_checked(upload) for upload in uploads]
     if sum(upload.role == AttachmentRole.MAIN for upload in checked) > 1:
         raise AttachmentInvalid(details={"role": "A letter has only one main document."})
     stored: list[Attachment] = []
+    sealed: dict[str, SealedFile] = {}
     try:
         for upload in checked:
             attachment = Attachment(
@@ -251,25 +318,25 @@ def attachments_store(*, uploads: Sequence[AttachmentUpload], actor: Actor) -> l
                 description=upload.description,
                 uploaded_by=actor if isinstance(actor, User) else None,
             )
-            attachment_store(
-                attachment,
-                upload.stream,
-                required_header=PDF_HEADER if _is_pdf(upload.name, upload.media_type) else b"",
-            )
+            header = PDF_HEADER if _is_pdf(upload.name, upload.media_type) else b""
+            if seal_for is not None:
+                facts = attachment_store_sealing(
+                    attachment, upload.stream, agency=seal_for, required_header=header
+                )
+                sealed[attachment.file.name] = facts
+            else:
+                attachment_store(attachment, upload.stream, required_header=header)
             stored.append(attachment)
     except Exception:
         attachments_discard(stored)
         raise
-    return stored
+    return StoredUploads(attachments=stored, sealed=sealed)
 
 
 def attachments_discard(attachments: Sequence[Attachment]) -> None:
     """Remove the stored files of attachments whose rows were never saved."""
     for attachment in attachments:
         attachment.file.delete(save=False)
-
-
-SECRET_CODES = (Secrecy.CONFIDENTIAL, Secrecy.SECRET)
 
 
 def attachment_save(*, letter: Letter, attachment: Attachment, position: int, actor: Actor) -> None:
@@ -285,7 +352,7 @@ def attachment_save(*, letter: Letter, attachment: Attachment, position: int, ac
         after={
             "letter": letter.pk,
             # A secret letter's file names are content (docs/security.md, "Secret letters").
-            "name": "[ลับ]" if letter.secrecy in SECRET_CODES else attachment.name,
+            "name": "[ลับ]" if letter_is_secret(letter) else attachment.name,
             "media_type": attachment.media_type,
             "size": attachment.size,
             "sha256": attachment.sha256,
@@ -313,12 +380,18 @@ def attachment_add(
     upload = AttachmentUpload(
         stream=stream, name=name, media_type=media_type, role=role, description=description
     )
+    # A secret draft's file is encrypted as it streams in; the letter is checked again under
+    # its lock below, in case its secrecy changed meanwhile.
+    sealing = letter_holds_sealed(letter)
     # Streaming happens outside the transaction: no row lock is held during a long upload.
-    [attachment] = attachments_store(uploads=[upload], actor=actor)
+    stored = attachments_store(
+        uploads=[upload], actor=actor, seal_for=letter.agency if sealing else None
+    )
+    [attachment] = stored.attachments
     try:
         with transaction.atomic(durable=True):
             audit_chain_lock()
-            locked = Letter.objects.select_for_update().get(pk=letter.pk)
+            locked = Letter.objects.select_for_update().select_related("agency").get(pk=letter.pk)
             if locked.status != LetterStatus.DRAFT:
                 raise LetterNotEditable()
             attachment_save(
@@ -327,6 +400,11 @@ def attachment_add(
                 position=locked.attachments.count(),
                 actor=actor,
             )
+            if letter_holds_sealed(locked):
+                sealed = stored.sealed or attachments_seal([attachment], agency=locked.agency)
+                sealed_add_files(letter=locked, files=sealed)
+            elif attachment.sealed:
+                attachments_unseal([attachment], files=stored.sealed)
     except IntegrityError as exc:
         attachments_discard([attachment])
         raise AttachmentInvalid(details={"role": "A letter has only one main document."}) from exc

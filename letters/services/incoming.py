@@ -121,6 +121,7 @@ def _file(
             media_type=incoming.media_type,
             description=incoming.description,
             position=position,
+            sealed=incoming.sealed,
         )
         attachment_store(attachment, incoming.stream, sealed=incoming.sealed)
         if attachment.sha256 != incoming.expected_sha256:

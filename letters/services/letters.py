@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime
 from collections.abc import Mapping, Sequence
@@ -30,7 +31,6 @@ from letters.letter_number import (
     render_letter_number,
 )
 from letters.models import (
-    Attachment,
     Direction,
     Letter,
     LetterKind,
@@ -41,12 +41,32 @@ from letters.models import (
     RegisterEntry,
     RegisterKind,
     RegisterSeries,
+    SealedContent,
     Secrecy,
     Urgency,
 )
+from letters.sealing import SealedPayload
+from letters.selectors import letter_is_secret
 
-from .attachments import AttachmentUpload, attachment_save, attachments_discard, attachments_store
+from .attachments import (
+    AttachmentUpload,
+    StoredUploads,
+    attachment_save,
+    attachments_discard,
+    attachments_store,
+)
 from .registers import RegisterColumns, register_number_allocate
+from .sealed import (
+    SECRET_CONTENT_FIELDS,
+    attachments_seal,
+    attachments_unseal,
+    content_restore,
+    content_take,
+    letter_holds_sealed,
+    seal_locked,
+    sealed_read,
+    sealing_certificate,
+)
 
 
 @dataclass(frozen=True)
@@ -106,26 +126,8 @@ class LetterParts:
     references: Sequence[ReferenceInput] = field(default_factory=tuple)
 
 
-# Content of a letter: left out of the audit snapshots of secret letters, because auditors read
-# the audit trail across agencies and the chain can never be scrubbed (docs/security.md).
-SECRET_CONTENT_FIELDS = frozenset(
-    {
-        "subject",
-        "salutation",
-        "addressee",
-        "body",
-        "closing",
-        "signer_name",
-        "signer_position",
-        "owning_unit",
-        "phone",
-        "email",
-    }
-)
-
-
 def _snapshot(letter: Letter) -> dict[str, str]:
-    secret = letter.secrecy in (Secrecy.CONFIDENTIAL, Secrecy.SECRET)
+    secret = letter_is_secret(letter)
     return {
         f.name: "[ลับ]"
         if secret and f.name in SECRET_CONTENT_FIELDS
@@ -257,24 +259,46 @@ def letter_create_draft(
         client_token=client_token or None,
         created_by=actor if isinstance(actor, User) else None,
     )
-    # A refused letter (ลับที่สุด, a bad field) must not cost its uploads first.
+    # A refused letter (ลับที่สุด, a bad field, a secret letter the agency cannot keep
+    # encrypted) must not cost its uploads first.
     _apply_fields(letter, values)
-    stored = attachments_store(uploads=attachments, actor=actor)
+    secret = letter_is_secret(letter)
+    if secret:
+        sealing_certificate(agency=agency)
+    stored = attachments_store(
+        uploads=attachments, actor=actor, seal_for=agency if secret else None
+    )
     try:
         created = _draft_save(letter, parts or LetterParts(), stored, actor)
     except BaseException:
-        attachments_discard(stored)
+        attachments_discard(stored.attachments)
         raise
     if created is not letter:
         # The same form won a race with a twin; its draft is the one, these files go.
-        attachments_discard(stored)
+        attachments_discard(stored.attachments)
     return created
 
 
-def _draft_save(
-    letter: Letter, parts: LetterParts, stored: Sequence[Attachment], actor: Actor
-) -> Letter:
+def _without_reference_subjects(parts: LetterParts) -> tuple[LetterParts, tuple[str, ...]]:
+    """Split a secret letter's references' subjects (content, sealed) from the rows' facts."""
+    subjects = tuple(reference.subject for reference in parts.references)
+    return (
+        dataclasses.replace(
+            parts,
+            references=[dataclasses.replace(r, subject="") for r in parts.references],
+        ),
+        subjects,
+    )
+
+
+def _draft_save(letter: Letter, parts: LetterParts, stored: StoredUploads, actor: Actor) -> Letter:
     agency, client_token = letter.agency, letter.client_token
+    payload = None
+    if letter_is_secret(letter):
+        # Off the row before its first INSERT: not even a dead row version holds the plaintext.
+        fields = content_take(letter)
+        parts, subjects = _without_reference_subjects(parts)
+        payload = SealedPayload(fields=fields, reference_subjects=subjects, files=stored.sealed)
     with transaction.atomic(durable=True):
         audit_chain_lock()
         try:
@@ -295,8 +319,10 @@ def _draft_save(
             target=letter,
             after=_snapshot(letter),
         )
-        for position, attachment in enumerate(stored):
+        for position, attachment in enumerate(stored.attachments):
             attachment_save(letter=letter, attachment=attachment, position=position, actor=actor)
+        if payload is not None:
+            seal_locked(letter=letter, payload=payload)
     return letter
 
 
@@ -346,10 +372,16 @@ def _update_locked_draft(
     if letter.status != LetterStatus.DRAFT:
         raise LetterNotEditable()
     before = _snapshot(letter)
+    sealed_before = sealed_read(letter) if letter_holds_sealed(letter) else None
     _apply_fields(letter, values)
-    letter.save()
-    if parts is not None:
-        replace_parts(letter, parts)
+    if letter_is_secret(letter):
+        _save_sealed(letter, parts=parts, sealed_before=sealed_before)
+    else:
+        letter.save()
+        if parts is not None:
+            replace_parts(letter, parts)
+        if sealed_before is not None:
+            _unseal_draft(letter, sealed_before, keep_references=parts is None)
     audit_record(
         action="letters.letter.updated",
         actor=actor,
@@ -361,21 +393,67 @@ def _update_locked_draft(
     return letter
 
 
+def _save_sealed(
+    letter: Letter, *, parts: LetterParts | None, sealed_before: SealedPayload | None
+) -> None:
+    """Save a secret draft with its content sealed in a new box; files still in the clear (a
+    draft just made secret) are encrypted, and the clear copies go when this commits."""
+    fields = content_take(letter)
+    if parts is not None:
+        parts, subjects = _without_reference_subjects(parts)
+    elif sealed_before is not None:
+        subjects = sealed_before.reference_subjects
+    else:
+        references = list(letter.references.all())
+        subjects = tuple(reference.subject for reference in references)
+        letter.references.update(subject="")
+    files = dict(sealed_before.files) if sealed_before is not None else {}
+    files.update(attachments_seal(letter.attachments.all(), agency=letter.agency))
+    letter.save()
+    if parts is not None:
+        replace_parts(letter, parts)
+    seal_locked(
+        letter=letter,
+        payload=SealedPayload(fields=fields, reference_subjects=subjects, files=files),
+    )
+
+
+def _unseal_draft(letter: Letter, sealed_before: SealedPayload, *, keep_references: bool) -> None:
+    """A secret draft made ordinary: its files and references' subjects back in the clear."""
+    if keep_references:
+        references = letter.references.all()
+        for reference, subject in zip(references, sealed_before.reference_subjects, strict=False):
+            reference.subject = subject
+            reference.save(update_fields=["subject"])
+    attachments_unseal(letter.attachments.all(), files=sealed_before.files)
+    SealedContent.objects.filter(letter=letter).delete()
+
+
 def _fields_of(letter: Letter) -> LetterFields:
-    """Return a letter's editable fields as they are now (the number parts as stored)."""
-    return LetterFields(**{f.name: getattr(letter, f.name) for f in fields(LetterFields)})
+    """Return a letter's editable fields as they are now (the number parts as stored); a
+    sealed letter's content is read from its box, for this call only."""
+    current = copy.copy(letter)
+    if letter_holds_sealed(letter):
+        content_restore(current, sealed_read(letter))
+    return LetterFields(**{f.name: getattr(current, f.name) for f in fields(LetterFields)})
 
 
 def _parts_of(letter: Letter) -> LetterParts:
-    """Return a letter's recipients and references as they are now, in order."""
+    """Return a letter's recipients and references as they are now, in order (a sealed
+    letter's references with their subjects from its box)."""
+    references = list(letter.references.all())
+    subjects = [reference.subject for reference in references]
+    if letter_holds_sealed(letter):
+        sealed = sealed_read(letter).reference_subjects
+        subjects = [sealed[i] if i < len(sealed) else "" for i in range(len(references))]
     return LetterParts(
         recipients=[
             RecipientInput(agency=r.agency, role=r.role, addressee=r.addressee)
             for r in letter.recipients.select_related("agency")
         ],
         references=[
-            ReferenceInput(number_text=r.number_text, date=r.date, subject=r.subject)
-            for r in letter.references.all()
+            ReferenceInput(number_text=r.number_text, date=r.date, subject=subject)
+            for r, subject in zip(references, subjects, strict=True)
         ],
     )
 

@@ -8,6 +8,7 @@ like a PDF); a refusal is shown in Thai next to the files, never as a trace.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import messages
@@ -21,6 +22,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from agencies.models import Agency
 from agencies.selectors import agency_search
 from config.errors import HubError
+from exchange.envelope import ReferenceData
+from exchange.services.secret_letters import letter_held_encrypted, secret_letter_open
 from exchange.services.sending import letter_send
 from letters.display import thai_digits_wanted
 from letters.errors import (
@@ -29,10 +32,19 @@ from letters.errors import (
     AttachmentTooLarge,
     AttachmentTypeForbidden,
     AttachmentTypeNotAllowed,
+    SecretContentRefused,
     TopSecretRefused,
 )
 from letters.forms import REFERENCE_ROWS, ComposeForm
-from letters.models import AttachmentRole, Direction, Letter, LetterStatus, RecipientRole
+from letters.models import (
+    Attachment,
+    AttachmentRole,
+    Direction,
+    Letter,
+    LetterReference,
+    LetterStatus,
+    RecipientRole,
+)
 from letters.services.attachments import AttachmentUpload, attachment_add
 from letters.services.letters import (
     LetterFields,
@@ -43,9 +55,11 @@ from letters.services.letters import (
     letter_create_draft,
     letter_update_draft,
 )
+from letters.services.secrecy import secret_content_allowed
 from letters.thai import render_digits
 
 from .common import agency_of, clerk_page, letter_or_404, signed_in_user, tell_error
+from .letter import shown_letter
 
 FILE_ERRORS = (
     AttachmentContentMismatch,
@@ -118,7 +132,9 @@ def _uploads(data: dict[str, Any]) -> list[AttachmentUpload]:
     return uploads
 
 
-def _initial_of(letter: Letter) -> dict[str, Any]:
+def _initial_of(
+    letter: Letter, references: Sequence[LetterReference | ReferenceData]
+) -> dict[str, Any]:
     initial: dict[str, Any] = {
         name: getattr(letter, name)
         for name in (
@@ -131,7 +147,7 @@ def _initial_of(letter: Letter) -> dict[str, Any]:
         local = timezone.localtime(letter.urgent_deadline)
         initial["deadline_date"] = local.date().isoformat()
         initial["deadline_time"] = local.strftime("%H.%M")
-    for index, reference in enumerate(letter.references.all()[:REFERENCE_ROWS]):
+    for index, reference in enumerate(references[:REFERENCE_ROWS]):
         initial[f"reference_number_{index}"] = reference.number_text
         initial[f"reference_date_{index}"] = reference.date.isoformat() if reference.date else ""
         initial[f"reference_subject_{index}"] = reference.subject
@@ -148,8 +164,11 @@ def _render(
     *,
     letter: Letter | None = None,
     chosen: list[tuple[Agency, str]] | None = None,
+    attachments: list[Attachment] | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    if attachments is None:
+        attachments = list(letter.attachments.all()) if letter else []
     return render(
         request,
         "letters/compose.html",
@@ -157,7 +176,7 @@ def _render(
             "form": form,
             "letter": letter,
             "chosen": chosen if chosen is not None else form.chosen(),
-            "attachments": list(letter.attachments.all()) if letter else [],
+            "attachments": attachments,
         },
         status=status,
     )
@@ -252,12 +271,29 @@ def letter_edit(request: HttpRequest, letter_id: int) -> HttpResponse:
         return found
     letter, agency = found, agency_of(request)
     if request.method != "POST":
+        opened = None
+        if letter_held_encrypted(letter=letter):
+            # A sealed secret draft: only its secret-registry officers edit it, and opening
+            # it for the form is an opening like any other (audited).
+            try:
+                opened = secret_letter_open(letter=letter, user=signed_in_user(request))
+            except HubError as error:
+                tell_error(request, error)
+                return redirect("letter-detail", letter_id=letter.pk)
+        shown, attachments = shown_letter(letter, opened)
+        references = opened.references if opened else list(letter.references.all())
         return _render(
             request,
-            ComposeForm(initial=_initial_of(letter), own_agency=agency),
+            ComposeForm(initial=_initial_of(shown, references), own_agency=agency),
             letter=letter,
             chosen=_chosen_of(letter),
+            attachments=attachments,
         )
+    if letter_held_encrypted(letter=letter) and not secret_content_allowed(
+        letter=letter, user=signed_in_user(request)
+    ):
+        tell_error(request, SecretContentRefused())
+        return redirect("letter-detail", letter_id=letter.pk)
     form = ComposeForm(request.POST, request.FILES, own_agency=agency)
     if not form.is_valid():
         return _render(request, form, letter=letter, status=400)

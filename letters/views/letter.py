@@ -31,7 +31,7 @@ from exchange.selectors import (
 )
 from exchange.services.secret_letters import (
     OpenedSecretLetter,
-    letter_arrived_encrypted,
+    letter_held_encrypted,
     secret_letter_open,
 )
 from letters.display import thai_digits_wanted
@@ -181,8 +181,9 @@ def letter_page_context(
     user = signed_in_user(request)
     may_open = secret_content_allowed(letter=letter, user=user)
     incoming = letter.direction == Direction.INCOMING
-    letter, attachments = shown_letter(letter, opened)
-    recipients = list(letter.recipients.all())
+    shown, attachments = shown_letter(letter, opened)
+    references = opened.references if opened is not None else list(letter.references.all())
+    letter, recipients = shown, list(letter.recipients.all())
     copies = list(letter_deliveries_with_attempts(letter=letter)) if not incoming else []
     acknowledgements = delivery_acknowledgements(deliveries=copies)
     return {
@@ -192,6 +193,7 @@ def letter_page_context(
         "can_send": not incoming and letter.status in (LetterStatus.DRAFT, LetterStatus.NUMBERED),
         "withdraw_form": forms.get("withdraw_form") or WithdrawForm(),
         "letter": letter,
+        "references": references,
         "may_open": may_open,
         "is_secret": letter_is_secret(letter),
         # Every break-glass opening of the agency's letter is shown to the agency, on the letter.
@@ -221,7 +223,7 @@ def letter_detail(request: HttpRequest, letter_id: int) -> HttpResponse:
     opened = None
     if letter_is_secret(letter):
         try:
-            if letter_arrived_encrypted(letter=letter):
+            if letter_held_encrypted(letter=letter):
                 # Decrypted for this answer only, with the agency's key; audited.
                 opened = secret_letter_open(letter=letter, user=signed_in_user(request))
             else:
@@ -253,7 +255,7 @@ def _open_file(request: HttpRequest, letter: Letter, attachment_id: int | None) 
         raise Http404()
     user = signed_in_user(request)
     try:
-        if letter_is_secret(letter) and letter_arrived_encrypted(letter=letter):
+        if letter_is_secret(letter) and letter_held_encrypted(letter=letter):
             [item] = secret_letter_open(letter=letter, user=user, attachment=attachment).files
             return _OpenFile(attachment, item.name, item.media_type, len(item.data), item.data)
         secret_content_open(letter=letter, actor=user, attachment=attachment)

@@ -7,14 +7,17 @@ for A4. A secret letter's body shows only to those who may open it, as on the le
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from exchange.services.secret_letters import letter_arrived_encrypted, secret_letter_open
+from exchange.envelope import ReferenceData
+from exchange.services.secret_letters import letter_held_encrypted, secret_letter_open
 from letters.errors import SecretContentRefused
-from letters.models import AttachmentRole, LetterKind, RecipientRole
+from letters.models import AttachmentRole, LetterKind, LetterReference, RecipientRole
 from letters.selectors import letter_is_secret
 from letters.services.secrecy import secret_content_allowed, secret_content_open
 
@@ -28,12 +31,14 @@ def letter_print(request: HttpRequest, letter_id: int) -> HttpResponse:
     letter = letter_or_404(request, letter_id)
     user = signed_in_user(request)
     attachments = list(letter.attachments.all())
+    references: Sequence[LetterReference | ReferenceData] = list(letter.references.all())
     if letter_is_secret(letter):
         try:
-            if letter_arrived_encrypted(letter=letter):
+            if letter_held_encrypted(letter=letter):
                 # The copy holds only the clear facts: decrypt for this answer (audited).
                 opened = secret_letter_open(letter=letter, user=user)
                 letter, attachments = shown_letter(letter, opened)
+                references = opened.references
             else:
                 secret_content_open(letter=letter, actor=user)
         except SecretContentRefused as error:
@@ -47,7 +52,7 @@ def letter_print(request: HttpRequest, letter_id: int) -> HttpResponse:
             "sender": letter.sender_agency,
             "is_memo": letter.kind == LetterKind.INTERNAL,
             "may_open": secret_content_allowed(letter=letter, user=user),
-            "references": list(letter.references.all()),
+            "references": references,
             "enclosures": [a for a in attachments if a.role == AttachmentRole.ENCLOSURE],
             "copies_to": [r for r in recipients if r.role == RecipientRole.CC],
         },

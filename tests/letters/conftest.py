@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from letters.services.letters import LetterFields, LetterParts, RecipientInput, letter_create_draft
+from tests.exchange.conftest import hosted, pki  # noqa: F401  (fixtures: secret letters need keys)
 
 
 @pytest.fixture

@@ -37,6 +37,7 @@ from letters.services.letters import (
     letter_create_draft,
     letter_update_draft,
 )
+from letters.services.sealed import sealed_read
 from tests.conftest import make_agency
 
 # The ETDA letter to the Secretary-General of the Cabinet (letters/demo is the same file as
@@ -283,7 +284,9 @@ def test_numbering_a_draft_whose_parts_do_not_form_a_number_consumes_no_number(e
     assert not AuditEvent.objects.filter(action="letters.letter.numbered").exists()
 
 
-def test_alice_updates_her_draft_and_the_audit_row_has_before_and_after(etda, soc, dga, alice):
+def test_alice_updates_her_draft_and_the_audit_row_has_before_and_after(
+    hosted, etda, soc, dga, alice
+):
     letter = letter_create_draft(
         agency=etda,
         actor=alice,
@@ -307,7 +310,9 @@ def test_alice_updates_her_draft_and_the_audit_row_has_before_and_after(etda, so
 
     assert updated.pk == letter.pk
     stored = Letter.objects.get(pk=letter.pk)
-    assert stored.subject == "ขอส่งความเห็นเพิ่มเติม (ฉบับแก้ไข)"
+    # Now ลับ: the row keeps the placeholder, the subject is sealed (letters/services/sealed.py).
+    assert stored.subject == "หนังสือลับ"
+    assert sealed_read(stored).fields["subject"] == "ขอส่งความเห็นเพิ่มเติม (ฉบับแก้ไข)"
     assert (stored.urgency, stored.secrecy) == ("003", "002")
     assert stored.status == LetterStatus.DRAFT
     assert [r.agency for r in stored.recipients.all()] == [dga, soc]

@@ -177,7 +177,7 @@ def test_a_circular_to_two_hundred_agencies_names_as_many_as_fit_in_the_register
     assert entry.to_party.endswith(f" และอีก {200 - shown} หน่วยงาน")
 
 
-def test_a_secret_letter_draws_from_the_secret_series(etda, soc, alice):
+def test_a_secret_letter_draws_from_the_secret_series(hosted, etda, soc, alice):
     letter_allocate_number(letter=draft(etda, alice, to=[soc]), actor=alice)
     secret = draft(etda, alice, to=[soc], secrecy=Secrecy.CONFIDENTIAL, subject="เรื่องลับ")
 
@@ -191,7 +191,7 @@ def test_a_secret_letter_draws_from_the_secret_series(etda, soc, alice):
 
 
 def test_a_secret_letter_prints_the_secret_mark_so_it_never_repeats_a_normal_number(
-    etda, soc, alice
+    hosted, etda, soc, alice
 ):
     normal = letter_allocate_number(letter=draft(etda, alice, to=[soc]), actor=alice)
     secret = draft(etda, alice, to=[soc], secrecy=Secrecy.CONFIDENTIAL, subject="เรื่องลับ")
@@ -206,7 +206,9 @@ def test_a_secret_letter_prints_the_secret_mark_so_it_never_repeats_a_normal_num
     assert secret.number_display() == entry.letter_number
 
 
-def test_a_secret_circular_prints_wor_lor_and_never_repeats_a_circular_number(etda, soc, alice):
+def test_a_secret_circular_prints_wor_lor_and_never_repeats_a_circular_number(
+    hosted, etda, soc, alice
+):
     circular = letter_allocate_number(
         letter=draft(etda, alice, to=[soc], series=Series.CIRCULAR), actor=alice
     )
@@ -222,7 +224,7 @@ def test_a_secret_circular_prints_wor_lor_and_never_repeats_a_circular_number(et
     assert secret.number_display() == entry.letter_number
 
 
-def test_a_letter_in_the_secret_series_counts_with_the_secret_letters(etda, soc, alice):
+def test_a_letter_in_the_secret_series_counts_with_the_secret_letters(hosted, etda, soc, alice):
     # Printed with the secret mark, so it must draw from the secret counter even when the
     # clerk left the secrecy at "not secret".
     marked = letter_allocate_number(
