@@ -39,6 +39,7 @@ from .sealed import (
     letter_holds_sealed,
     sealed_add_files,
     sealed_file_name,
+    storage_name,
 )
 
 CHUNK_SIZE = 64 * 1024
@@ -323,7 +324,7 @@ def attachments_store(
                 facts = attachment_store_sealing(
                     attachment, upload.stream, agency=seal_for, required_header=header
                 )
-                sealed[attachment.file.name] = facts
+                sealed[storage_name(attachment)] = facts
             else:
                 attachment_store(attachment, upload.stream, required_header=header)
             stored.append(attachment)

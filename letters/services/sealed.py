@@ -84,6 +84,14 @@ def sealing_certificate(
     return certificate
 
 
+def storage_name(attachment: Attachment) -> str:
+    """The stored file's name: what a sealed file's facts are keyed by in the box."""
+    name = attachment.file.name
+    if not name:
+        raise SecretContentUnreadable(details={"attachment": attachment.pk, "reason": "no file"})
+    return name
+
+
 def letter_holds_sealed(letter: Letter) -> bool:
     """Say whether the letter's own content is sealed (a secret letter its agency wrote)."""
     return SealedContent.objects.filter(letter_id=letter.pk).exists()
@@ -157,7 +165,7 @@ def sealed_read(letter: Letter) -> SealedPayload:
 
 def sealed_file_read(attachment: Attachment, files: Mapping[str, SealedFile]) -> bytes:
     """Decrypt one sealed file and check it against its sealed size and SHA-256."""
-    facts = files.get(attachment.file.name)
+    facts = files.get(storage_name(attachment))
     if facts is None:
         raise SecretContentUnreadable(details={"attachment": attachment.pk, "reason": "no key"})
     with attachment.file.open("rb") as stream:
@@ -178,7 +186,7 @@ def sealed_file_read(attachment: Attachment, files: Mapping[str, SealedFile]) ->
 def _replace_file(attachment: Attachment, data: bytes, *, suffix: str) -> None:
     """Store new bytes for an attachment row; the old file goes once the change commits (a
     rollback keeps the row pointing at the old one, and the sweep removes the new orphan)."""
-    old_name = attachment.file.name
+    old_name = storage_name(attachment)
     storage = attachment.file.storage
     attachment.file.save(f"{uuid.uuid4().hex}{suffix}", ContentFile(data), save=False)
     attachment.size = len(data)
@@ -207,7 +215,7 @@ def attachments_seal(attachments: Iterable[Attachment], *, agency: Agency) -> di
             description=attachment.description,
         )
         _replace_file(attachment, ciphertext, suffix=".bin")
-        sealed[attachment.file.name] = facts
+        sealed[storage_name(attachment)] = facts
         attachment.name = sealed_file_name()
         attachment.media_type, attachment.description, attachment.sealed = (
             SEALED_MEDIA_TYPE,
@@ -225,7 +233,7 @@ def attachments_unseal(
     for attachment in attachments:
         if not attachment.sealed:
             continue
-        facts = files.get(attachment.file.name)
+        facts = files.get(storage_name(attachment))
         data = sealed_file_read(attachment, files)
         assert facts is not None  # sealed_file_read refuses a file without sealed facts
         _replace_file(attachment, data, suffix="")
@@ -264,7 +272,7 @@ def sealed_letter_view(letter: Letter, *, only: Sequence[int] | None = None) -> 
     for attachment in letter.attachments.order_by("position", "pk"):
         if only is not None and attachment.pk not in only:
             continue
-        facts = payload.files.get(attachment.file.name)
+        facts = payload.files.get(storage_name(attachment))
         if facts is None:
             raise SecretContentUnreadable(details={"attachment": attachment.pk, "reason": "no key"})
         files.append((attachment, facts, sealed_file_read(attachment, payload.files)))

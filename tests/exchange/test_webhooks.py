@@ -26,7 +26,6 @@ from django.utils import timezone
 from agencies.models import AgencyRole, AgencySigningKey, DeliveryMode
 from agencies.pki.errors import NoSigningKey
 from audit.models import AuditEvent
-from exchange.mapping import SECRET_PLACEHOLDER_SUBJECT
 from exchange.models import Delivery, DeliveryStatus, InboundEnvelope
 from exchange.services.acknowledgements import (
     delivery_withdraw,
@@ -69,6 +68,7 @@ from exchange.webhooks.services import (
 )
 from exchange.webhooks.signing import webhook_signature, webhook_verify_signature
 from letters.models import Letter, LetterStatus
+from letters.models.sealed import SECRET_PLACEHOLDER_SUBJECT
 from tests.conftest import celery_worker, database_url_for_subprocesses, make_user
 
 from .test_delivery_flow import deliver_all, draft_to

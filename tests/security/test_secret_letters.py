@@ -57,7 +57,6 @@ from exchange.envelope.errors import (
     TopSecretRefused,
 )
 from exchange.errors import BreakGlassReasonRequired, BreakGlassRefused
-from exchange.mapping import SECRET_PLACEHOLDER_SUBJECT
 from exchange.models import (
     BreakGlassAccess,
     Delivery,
@@ -82,6 +81,7 @@ from letters.models import (
     RegisterEntry,
     Secrecy,
 )
+from letters.models.sealed import SECRET_PLACEHOLDER_SUBJECT
 from letters.services.attachments import attachment_add
 from letters.services.letters import (
     LetterFields,
