@@ -41,6 +41,7 @@ urlpatterns = [
         name="delivery-resend",
     ),
     path("directory/search/", views.recipient_search, name="recipient-search"),
+    path("break-glass/", views.break_glass_list, name="break-glass-list"),
     path("outbox/", views.outbox, name="outbox"),
     path("registers/<str:kind>/", views.register, name="register"),
     path("registers/<str:kind>/export.<str:fmt>", views.register_export, name="register-export"),

@@ -46,3 +46,15 @@ class RedriveForm(forms.Form):
         label=_("Reason"),
         help_text=_("Why try again now: what was fixed. It goes into the audit trail."),
     )
+
+
+class BreakGlassForm(forms.Form):
+    reason = forms.CharField(
+        max_length=2000,
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Why the hub must read this secret letter (a court order, an incident): at least "
+            "20 characters. It is recorded, audited under the agency and shown to the agency."
+        ),
+    )

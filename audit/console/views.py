@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agencies.models import HubRoleName
 from audit.checkpoints import certificate_fingerprint
@@ -26,10 +26,11 @@ from audit.verification import audit_chain_verify
 from config.errors import HubError
 from exchange.models import Delivery
 from exchange.services.outbox import delivery_redrive
+from exchange.services.secret_letters import secret_letter_break_glass
 from letters.models import Letter
 
 from .access import AUDITORS, HUB_STAFF, console_page, hub_roles_of
-from .forms import EventFilterForm, RedriveForm
+from .forms import BreakGlassForm, EventFilterForm, RedriveForm
 from .selectors import (
     EventFilter,
     console_events,
@@ -183,6 +184,40 @@ def redrive(request: HttpRequest, delivery_id: int) -> HttpResponse:
     else:
         messages.success(request, _("The delivery is queued again."))
     return redirect("console-operations")
+
+
+@require_http_methods(["GET", "POST"])
+@console_page((HubRoleName.HUB_ADMIN,))
+def break_glass(request: HttpRequest, letter_id: int) -> HttpResponse:
+    """A hub administrator opens an agency's secret letter, in the open: a reason, audited
+    under the agency and listed to it. Only the letter and its files' names are shown, for this
+    answer; the files themselves are not served (each would be another opening)."""
+    found = get_object_or_404(Letter.objects.select_related("agency"), pk=letter_id)
+    form = BreakGlassForm(request.POST or None)
+    opened = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                opened = secret_letter_break_glass(
+                    letter=found, user=signed_in(request), reason=form.cleaned_data["reason"]
+                )
+            except HubError as error:
+                form.add_error("reason", str(error.message))
+        if opened is None:
+            status = 400
+    return render(
+        request,
+        "audit/console/break_glass.html",
+        {
+            "letter": found,
+            "form": form,
+            "opened": opened,
+            "references": opened.references if opened is not None else (),
+            "section": "operations",
+        },
+        status=status,
+    )
 
 
 def signed_in(request: HttpRequest) -> User:

@@ -1,6 +1,7 @@
 """The clerk UI's views, one module per page or group of actions (docs/ui.md)."""
 
 from .actions import letter_assign_view, letter_endorse, letter_refuse, letter_register
+from .break_glass import break_glass_list
 from .compose import letter_compose, letter_edit, letter_number, letter_send_view, recipient_search
 from .home import home
 from .inbox import inbox
@@ -18,6 +19,7 @@ from .registers import register, register_export
 
 __all__ = [
     "attachment_file",
+    "break_glass_list",
     "delivery_redrive_view",
     "delivery_resend_view",
     "delivery_withdraw_view",

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from agencies.acting import acting_agency
 from agencies.selectors import agency_roles_of_user
+from exchange.selectors import break_glass_accesses_of_agency
 from letters.models import RegisterKind
 from letters.selectors import inbox_letters, outbox_letters, register_lines
 
@@ -32,5 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
             receive_count=register_lines(
                 agency=agency, register=RegisterKind.RECEIVE, date_from=year_start, date_to=today
             ).count(),
+            # Shown to every member: no hub administrator's opening goes unnoticed.
+            break_glass_count=break_glass_accesses_of_agency(agency=agency).count(),
         )
     return render(request, "letters/home.html", context)

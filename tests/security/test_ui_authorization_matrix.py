@@ -79,6 +79,9 @@ RULES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "console-operations": (console("auditor", "hub_admin"), {}),
     # An auditor may look but not act: only a hub administrator redrives.
     "console-redrive": (console("hub_admin"), {"delivery_id": "failed_delivery"}),
+    # Break-glass: a hub administrator only (auditors read the trail, never secret content).
+    "console-break-glass": (console("hub_admin"), {"letter_id": "letter"}),
+    "break-glass-list": (AGENCY_PAGE, {}),
     "letter-compose": (AGENCY_PAGE, {}),
     "letter-edit": (OBJECT_PAGE, {"letter_id": "draft"}),
     "letter-number": (OBJECT_PAGE, {"letter_id": "draft"}),
@@ -117,7 +120,7 @@ POST_ONLY = {
     "letter-register", "letter-refuse", "letter-endorse", "letter-assign", "letter-number",
     "letter-send", "delivery-redrive", "delivery-withdraw", "delivery-resend",
 }  # fmt: skip
-GET_AND_POST = {"letter-compose", "letter-edit"}
+GET_AND_POST = {"letter-compose", "letter-edit", "console-break-glass"}
 
 
 def methods_of(pattern: URLPattern) -> list[str]:
