@@ -21,23 +21,12 @@ from .models import (
     RegisterSeries,
     Secrecy,
 )
+from .services.sealed import SECRET_CONTENT_FIELDS
 
 # Hub administrators get no silent access to secret letters (docs/security.md): the admin shows
 # a secret letter's existence and register facts, never its content, and a search never finds
 # one by its content (a search would otherwise answer "is there a secret letter about X?").
 SECRET_CODES = (Secrecy.CONFIDENTIAL, Secrecy.SECRET)
-SECRET_CONTENT_FIELDS = (
-    "subject",
-    "salutation",
-    "addressee",
-    "body",
-    "closing",
-    "signer_name",
-    "signer_position",
-    "owning_unit",
-    "phone",
-    "email",
-)
 HIDDEN = _("(secret: open through the secret registry)")
 
 

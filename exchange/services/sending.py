@@ -51,36 +51,39 @@ class _SecretContent:
 
 def _secret_content(letter: Letter) -> _SecretContent:
     """Open the letter's own sealed copy (with the agency's key, in memory for this send)."""
-    if not letter_holds_sealed(letter):
+    if letter_holds_sealed(letter):
+        view = sealed_letter_view(letter)
+        shown, subjects = view.letter, view.reference_subjects
+        files = [
+            (attachment, facts.name, facts.media_type, facts.description, data)
+            for attachment, facts, data in view.files
+        ]
+    else:
         # A secret letter written before its agency's copy was sealed keeps its rows in the
         # clear; it still travels encrypted.
-        return _SecretContent(
-            letter=letter_data(letter),
-            files=tuple(
-                SecretFile(
-                    attachment_id=manifest_id(attachment),
-                    role=attachment.role,
-                    name=attachment.name,
-                    media_type=attachment.media_type,
-                    data=_read_file(attachment),
-                    description=attachment.description,
-                )
-                for attachment in letter.attachments.order_by("position", "pk")
-            ),
-        )
-    view = sealed_letter_view(letter)
+        shown, subjects = letter, None
+        files = [
+            (
+                attachment,
+                attachment.name,
+                attachment.media_type,
+                attachment.description,
+                _read_file(attachment),
+            )
+            for attachment in letter.attachments.order_by("position", "pk")
+        ]
     return _SecretContent(
-        letter=letter_data(view.letter, reference_subjects=view.reference_subjects),
+        letter=letter_data(shown, reference_subjects=subjects),
         files=tuple(
             SecretFile(
                 attachment_id=manifest_id(attachment),
                 role=attachment.role,
-                name=facts.name,
-                media_type=facts.media_type,
+                name=name,
+                media_type=media_type,
                 data=data,
-                description=facts.description,
+                description=description,
             )
-            for attachment, facts, data in view.files
+            for attachment, name, media_type, description, data in files
         ),
     )
 

@@ -55,6 +55,7 @@ from letters.selectors import (
     letter_verification,
 )
 from letters.services.routing import ROUTABLE
+from letters.services.sealed import SECRET_CONTENT_FIELDS
 from letters.services.secrecy import secret_content_allowed, secret_content_open
 from letters.stamp import StampNotApplicable, receiving_stamp_of, stamp_sheet, stamped_pdf
 from letters.thai import render_digits
@@ -64,20 +65,8 @@ from .common import clerk_page, letter_or_404, signed_in_user, tell_error
 PDF = "application/pdf"
 
 
-# The fields of a secret letter that exist only inside its encrypted envelope.
-_SECRET_FIELDS = (
-    "kind",
-    "subject",
-    "salutation",
-    "addressee",
-    "body",
-    "closing",
-    "signer_name",
-    "signer_position",
-    "owning_unit",
-    "phone",
-    "email",
-)
+# The fields of a secret letter that exist only inside its encrypted envelope or sealed box.
+_SECRET_FIELDS = ("kind", *SECRET_CONTENT_FIELDS)
 
 
 def shown_letter(

@@ -444,3 +444,30 @@ def test_a_secret_file_exactly_at_the_size_cap_is_accepted(hosted, etda, soc, al
     facts = {f.name: f for f in sealed_read(draft).files.values()}
     assert facts["ภาคผนวก.txt"].size == 2048
     assert Attachment.objects.filter(letter=draft).count() == 3
+
+
+def test_a_secret_letter_kept_in_the_clear_before_sealing_existed_still_travels_encrypted(
+    hosted, etda, soc, alice, somsri
+):
+    from exchange.services.outbox import delivery_attempt
+    from letters.models import LetterRecipient
+
+    # A row as written before the sender's copy was sealed (no box, content in the clear).
+    older = Letter.objects.create(
+        agency=etda,
+        sender_agency=etda,
+        direction="outgoing",
+        subject=SUBJECT,
+        body=BODY,
+        secrecy=Secrecy.CONFIDENTIAL,
+        ministry_code="ดศ",
+        unit_number="511.04",
+    )
+    LetterRecipient.objects.create(letter=older, agency=soc)
+
+    [delivery] = letter_send(letter=older, actor=alice)
+    assert delivery_attempt(delivery_id=delivery.pk) == "delivered"
+
+    assert b"<EncryptedLetter>" in bytes(Delivery.objects.get(pk=delivery.pk).envelope)
+    copy = Letter.objects.get(agency=soc)
+    assert secret_letter_open(letter=copy, user=somsri).letter.subject == SUBJECT
