@@ -169,7 +169,8 @@ def _sent_letter(
 
 
 def _acknowledged_copy(agency: Agency, recipient: Agency, verified: VerifiedEnvelope) -> Letter:
-    """The agency's copy of the letter it acknowledges: one that reached it through here."""
+    """The letter the agency acknowledges, one that reached it through here: its copy, or
+    the sender's letter when it was parked from here straight into the agency's queue."""
     ack = verified.envelope.acknowledgement
     assert ack is not None  # the verifier matched content to type
     inbound = InboundEnvelope.objects.filter(
@@ -179,6 +180,24 @@ def _acknowledged_copy(agency: Agency, recipient: Agency, verified: VerifiedEnve
         envelope_sha256=ack.acknowledged_envelope_sha256,
         letter__isnull=False,
     ).first()
-    if inbound is None or inbound.letter is None:
+    if inbound is not None and inbound.letter is not None:
+        return inbound.letter
+    # A letter sent from this hub (by a hosted agency's clerk, or submitted by another agency's
+    # system) is parked in the agency's pull queue (pull_park) without passing the inbound
+    # path, so no inbound record names it: without this, the pulling system could never
+    # register, reject or return such a letter. The acknowledgement is then about the sender's
+    # own letter, as for one relayed from a peer (relay_park).
+    parked = (
+        Delivery.objects.select_related("letter")
+        .filter(
+            sender=recipient,
+            recipient=agency,
+            message_type=MessageType.LETTER.value,
+            message_id=ack.acknowledged_message_id,
+            envelope_sha256=ack.acknowledged_envelope_sha256,
+        )
+        .first()
+    )
+    if parked is None:
         raise UnknownAcknowledgedMessage(details={"message_id": ack.acknowledged_message_id})
-    return inbound.letter
+    return parked.letter

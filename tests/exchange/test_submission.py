@@ -32,12 +32,13 @@ from exchange.models import Delivery, DeliveryStatus
 from exchange.services.acknowledgements import incoming_letter_register
 from exchange.services.outbox import delivery_attempt
 from exchange.services.pull import pull_fetch
+from exchange.services.sending import letter_send
 from exchange.services.submission import envelope_submit
 from letters.models import Direction, Letter, LetterStatus
 from tests.conftest import make_agency, make_user
 
 from .conftest import DGA, ETDA, SOC, letter_envelope, now
-from .test_delivery_flow import PDF
+from .test_delivery_flow import PDF, draft_to
 
 SYSTEM = "system:esaraban"
 ANNEX = "%PDF-1.7\n% บัญชีรายชื่อผู้เข้าร่วมประชุม ๒๕ คน\n%%EOF\n".encode()
@@ -196,6 +197,35 @@ def test_a_pull_agencys_system_registers_a_relayed_letter_through_the_hub(
         etda,
     )
     assert queued.letter == Letter.objects.get(agency=soc_pulls, direction=Direction.INCOMING)
+
+
+def test_a_pull_agencys_system_registers_a_letter_parked_from_a_hosted_agency(soc_pulls, etda, pki):
+    """No inbound record names a letter parked here straight from a hosted sender: the
+    registration is about ETDA's own letter, and reaches ETDA's delivery."""
+    alice = make_user("alice", (etda, AgencyRole.CLERK))
+    [sent] = letter_send(letter=draft_to(etda, soc_pulls, alice), actor=alice)
+    assert delivery_attempt(delivery_id=sent.pk) == "awaiting-pull"
+    [item] = pull_fetch(agency=soc_pulls, actor=SYSTEM)
+    registration = _acknowledgement(
+        MessageType.REGISTRATION,
+        sender=SOC,
+        recipient=ETDA,
+        of=item,
+        receive_number="๔๕๗",
+        receive_year=2569,
+    )
+
+    queued = envelope_submit(agency=soc_pulls, data=_signed(registration, pki.soc), actor=SYSTEM)
+
+    assert (queued.message_type, queued.sender, queued.recipient, queued.letter) == (
+        "registration",
+        soc_pulls,
+        etda,
+        sent.letter,
+    )
+    assert delivery_attempt(delivery_id=queued.pk) == "delivered"
+    sent.refresh_from_db()
+    assert (sent.status, sent.receive_number) == (DeliveryStatus.REGISTERED, "๔๕๗")
 
 
 def test_a_hosted_agencys_registration_reaches_the_pull_agencys_records_when_parked(

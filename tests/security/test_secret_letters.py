@@ -21,7 +21,6 @@ import shutil
 import subprocess
 import uuid
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -39,13 +38,11 @@ from agencies.models import (
 from agencies.pki.errors import NoEncryptionCertificate
 from audit.models import AuditEvent
 from exchange.envelope import (
-    Envelope,
     Header,
     MessageType,
     RecipientKey,
     SecretFile,
     content_key_unwrap,
-    envelope_sign,
     envelope_verify,
     letter_decrypt,
     letter_encrypt,
@@ -82,13 +79,8 @@ from letters.models import (
     Secrecy,
 )
 from letters.models.sealed import SECRET_PLACEHOLDER_SUBJECT
-from letters.services.attachments import attachment_add
 from letters.services.letters import (
-    LetterFields,
-    LetterParts,
-    RecipientInput,
     ReferenceInput,
-    letter_create_draft,
     letter_register_incoming,
 )
 from tests.api.conftest import api_key_for, client_with
@@ -96,6 +88,12 @@ from tests.api.outgoing_support import letter_metadata
 from tests.conftest import make_user
 from tests.exchange.conftest import ETDA, SOC, letter_envelope, now
 from tests.exchange.test_xmlsec1_interop import ID_ATTRIBUTES, XMLSEC1
+from tests.security.secret_support import (
+    draft_secret_letter,
+    encrypted_envelope,
+    joined_text,
+    signed_by_etda,
+)
 
 SUBJECT = "แผนการตรวจสอบความมั่นคงปลอดภัยระบบสารสนเทศของศูนย์ราชการ ประจำปี ๒๕๖๙"
 BODY = "ด้วยสำนักงานฯ ได้ตรวจพบช่องโหว่ในระบบรับส่งหนังสือราชการ จึงเรียนมาเพื่อโปรดพิจารณาดำเนินการโดยด่วน"
@@ -114,12 +112,6 @@ SECRET_BYTES = [s.encode() for s in SECRETS] + [MAIN_PDF, ENCLOSURE]
 
 
 @pytest.fixture
-def somsri(soc: Agency) -> User:
-    """SOC's appointed secret-registry officer (and a clerk too, as officers usually are)."""
-    return make_user("somsri", (soc, AgencyRole.CLERK), (soc, AgencyRole.SECRET_OFFICER))
-
-
-@pytest.fixture
 def etda_officer(etda: Agency) -> User:
     """ETDA's secret-registry officer: an officer, but of the wrong agency."""
     return make_user("etda_officer", (etda, AgencyRole.SECRET_OFFICER))
@@ -135,42 +127,20 @@ def hub_admin(db: None) -> User:
 def draft_secret(
     etda: Agency, soc: Agency, alice: User, *, secrecy: str = Secrecy.SECRET
 ) -> Letter:
-    draft = letter_create_draft(
-        agency=etda,
-        actor=alice,
-        values=LetterFields(
-            subject=SUBJECT,
-            body=BODY,
-            secrecy=secrecy,
-            urgency="003",
-            addressee="เลขาธิการคณะรัฐมนตรี",
-            signer_name=SIGNER,
-            signer_position="ผู้อำนวยการสำนักงานพัฒนาธุรกรรมทางอิเล็กทรอนิกส์",
-            owning_unit="ฝ่ายความมั่นคงปลอดภัยสารสนเทศ",
-        ),
-        parts=LetterParts(
-            recipients=[RecipientInput(agency=soc, addressee="เลขาธิการคณะรัฐมนตรี")],
-            references=[ReferenceInput(number_text="นร ๐๕๐๖/ล ๑๒", subject=REFERENCE_SUBJECT)],
-        ),
+    return draft_secret_letter(
+        sender=etda,
+        recipient=soc,
+        clerk=alice,
+        subject=SUBJECT,
+        body=BODY,
+        signer_name=SIGNER,
+        files=[
+            SecretFile("", "main", MAIN_NAME, "application/pdf", MAIN_PDF),
+            SecretFile("", "enclosure", ENCLOSURE_NAME, "text/plain", ENCLOSURE, "สิ่งที่ส่งมาด้วย ๑"),
+        ],
+        references=[ReferenceInput(number_text="นร ๐๕๐๖/ล ๑๒", subject=REFERENCE_SUBJECT)],
+        secrecy=secrecy,
     )
-    attachment_add(
-        letter=draft,
-        actor=alice,
-        stream=io.BytesIO(MAIN_PDF),
-        name=MAIN_NAME,
-        media_type="application/pdf",
-        role=AttachmentRole.MAIN,
-    )
-    attachment_add(
-        letter=draft,
-        actor=alice,
-        stream=io.BytesIO(ENCLOSURE),
-        name=ENCLOSURE_NAME,
-        media_type="text/plain",
-        role=AttachmentRole.ENCLOSURE,
-        description="สิ่งที่ส่งมาด้วย ๑",
-    )
-    return draft
 
 
 def send_secret(etda: Agency, soc: Agency, alice: User) -> tuple[Delivery, Letter]:
@@ -185,10 +155,6 @@ def send_secret(etda: Agency, soc: Agency, alice: User) -> tuple[Delivery, Lette
 @pytest.fixture
 def secret(hosted, etda, soc, alice) -> tuple[Delivery, Letter]:
     return send_secret(etda, soc, alice)
-
-
-def _texts(values: Any) -> str:
-    return " ".join(str(value) for value in values)
 
 
 # --- nothing readable at rest ---------------------------------------------------------------
@@ -210,7 +176,7 @@ def test_a_secret_letter_is_unreadable_in_socs_rows_the_envelopes_and_the_files(
         # All of it, ETDA's too: auditors read the trail across agencies.
         *AuditEvent.objects.values("action", "before", "after", "target_type", "target_id"),
     ]
-    stored = _texts(value for row in rows for value in row.values())
+    stored = joined_text(value for row in rows for value in row.values())
     for secret_text in SECRETS:
         assert secret_text not in stored
     assert copy.subject == SECRET_PLACEHOLDER_SUBJECT
@@ -361,34 +327,16 @@ def test_top_secret_is_refused_in_the_api(etda, soc, settings, tmp_path):
     assert not Letter.objects.exists()
 
 
-def _encrypted(pki, *, secrecy: str = "003", created_at=None) -> Envelope:
-    plain = letter_envelope(secrecy=secrecy if secrecy != "004" else "003", created_at=created_at)
-    assert plain.letter is not None
-    encrypted = letter_encrypt(
-        header=plain.header,
-        letter=plain.letter,
-        files=[],
-        recipients=[RecipientKey(agency_key="soc", certificate=pki.soc_encryption.certificate)],
-    ).envelope
-    if secrecy == "004":
-        assert encrypted.encrypted_letter is not None
-        encrypted = dataclasses.replace(
-            encrypted,
-            encrypted_letter=dataclasses.replace(encrypted.encrypted_letter, secrecy="004"),
-        )
-    return encrypted
-
-
-def _signed(pki, envelope: Envelope) -> bytes:
-    return envelope_sign(envelope, key=pki.etda.private_key, certificate=pki.etda.certificate)
-
-
 @pytest.mark.parametrize("encrypted", [True, False], ids=["encrypted", "in-the-clear"])
 def test_top_secret_is_refused_on_inbound(hosted, pki, encrypted):
-    envelope = _encrypted(pki, secrecy="004") if encrypted else letter_envelope(secrecy="004")
+    envelope = (
+        encrypted_envelope(pki, secrecy="004").envelope
+        if encrypted
+        else letter_envelope(secrecy="004")
+    )
 
     with pytest.raises(TopSecretRefused) as refusal:
-        envelope_receive(data=_signed(pki, envelope), served_keys=frozenset({"soc"}))
+        envelope_receive(data=signed_by_etda(pki, envelope), served_keys=frozenset({"soc"}))
 
     assert refusal.value.code == "envelope.top_secret_refused"
     assert not InboundEnvelope.objects.exists() and not Letter.objects.exists()
@@ -397,7 +345,7 @@ def test_top_secret_is_refused_on_inbound(hosted, pki, encrypted):
 def test_a_secret_letter_in_the_clear_is_refused_on_inbound(hosted, pki):
     with pytest.raises(SecretNotEncrypted):
         envelope_receive(
-            data=_signed(pki, letter_envelope(secrecy="002")), served_keys=frozenset({"soc"})
+            data=signed_by_etda(pki, letter_envelope(secrecy="002")), served_keys=frozenset({"soc"})
         )
     assert not Letter.objects.exists()
 
@@ -406,7 +354,7 @@ def test_a_secret_letter_in_the_clear_is_refused_on_inbound(hosted, pki):
 
 
 def test_a_ciphertext_altered_in_transit_breaks_the_signature(pki):
-    data = _signed(pki, _encrypted(pki))
+    data = signed_by_etda(pki, encrypted_envelope(pki).envelope)
     root = etree.fromstring(data)
     [ciphertext] = root.iter("{urn:th:saraban-hub:envelope:1.0}Ciphertext")
     original = ciphertext.text or ""
@@ -419,7 +367,7 @@ def test_a_ciphertext_altered_in_transit_breaks_the_signature(pki):
 def test_a_ciphertext_altered_under_a_new_signature_fails_its_gcm_tag(pki):
     # Even the sender's own key cannot make altered content pass: the tag is over the content
     # key, which only the recipient can unwrap.
-    envelope = _encrypted(pki)
+    envelope = encrypted_envelope(pki).envelope
     assert envelope.encrypted_letter is not None
     flipped = bytearray(envelope.encrypted_letter.ciphertext)
     flipped[5] ^= 0x01
@@ -427,7 +375,7 @@ def test_a_ciphertext_altered_under_a_new_signature_fails_its_gcm_tag(pki):
         envelope,
         encrypted_letter=dataclasses.replace(envelope.encrypted_letter, ciphertext=bytes(flipped)),
     )
-    verified = envelope_verify(_signed(pki, forged), directory=pki.directory(), now=now())
+    verified = envelope_verify(signed_by_etda(pki, forged), directory=pki.directory(), now=now())
     key = content_key_unwrap(
         verified.envelope,
         agency_key="soc",
@@ -484,7 +432,7 @@ def test_a_sealed_file_altered_before_delivery_is_refused_by_the_manifest(
 
 def test_xmlsec1_verifies_the_signature_of_an_encrypted_envelope(pki, tmp_path):
     assert XMLSEC1, "xmlsec1 is missing: `make test` installs it (Debian package xmlsec1)"
-    data = _signed(pki, _encrypted(pki))
+    data = signed_by_etda(pki, encrypted_envelope(pki).envelope)
     (tmp_path / "ca.pem").write_bytes(pki.ca.certificate_pem())
     (tmp_path / "envelope.xml").write_bytes(data)
 
@@ -534,7 +482,7 @@ def test_an_encrypted_envelope_round_trips_through_the_verifier_and_decrypts(pki
     )
 
     verified = envelope_verify(
-        _signed(pki, encrypted.envelope), directory=pki.directory(), now=now()
+        signed_by_etda(pki, encrypted.envelope), directory=pki.directory(), now=now()
     )
 
     assert verified.envelope.letter is None
@@ -586,7 +534,7 @@ def test_a_secret_letter_encrypted_by_etdas_own_system_goes_through_and_only_som
         ],
         recipients=[RecipientKey(agency_key="soc", certificate=pki.soc_encryption.certificate)],
     )
-    data = _signed(pki, encrypted.envelope)
+    data = signed_by_etda(pki, encrypted.envelope)
 
     delivery = envelope_submit(
         agency=etda,
@@ -599,7 +547,7 @@ def test_a_secret_letter_encrypted_by_etdas_own_system_goes_through_and_only_som
     copy = InboundEnvelope.objects.get(recipient=soc).letter
     assert copy is not None
     rows = [*Letter.objects.values(), *Attachment.objects.values()]
-    stored = _texts(value for row in rows for value in row.values())
+    stored = joined_text(value for row in rows for value in row.values())
     for secret_text in SECRETS:
         assert secret_text not in stored
     with pytest.raises(SecretContentRefused):
