@@ -23,7 +23,6 @@ import hashlib
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -62,7 +61,6 @@ from tests.security.secret_support import (
     encrypted_envelope,
     signed_by_etda,
     stored_everywhere,
-    stored_rows,
 )
 
 ENVELOPES = "/api/v1/envelopes"
@@ -445,16 +443,5 @@ def test_a_secret_letter_from_etdas_clerk_is_parked_for_socs_system_as_ciphertex
     delivery.refresh_from_db()
     assert (delivery.status, delivery.receive_number) == (DeliveryStatus.REGISTERED, "ล ๔๖")
 
-    # What the hub keeps for SOC: the parked envelope and its sealed files, SOC's audit rows.
-    # (ETDA's own outgoing rows keep the plaintext: docs/security.md, "The sender's own row".)
-    kept = stored_rows(
-        Delivery.objects.filter(recipient=soc_pulls),
-        SealedDeliveryFile.objects.filter(delivery__recipient=soc_pulls),
-        Letter.objects.filter(agency=soc_pulls),
-        InboundEnvelope.objects.filter(recipient=soc_pulls),
-        AuditEvent.objects.all(),
-    )
-    files = b"\n".join(Path(s.file.path).read_bytes() for s in sealed)
-    assert_nothing_readable(
-        Stored(text=kept.text, data=kept.data + files), ciphertexts=pulled.files.values()
-    )
+    # Everything the hub keeps, ETDA's sealed copy included: every table, every file.
+    assert_nothing_readable(stored_everywhere(), ciphertexts=pulled.files.values())

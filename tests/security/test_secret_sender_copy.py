@@ -13,7 +13,7 @@ import io
 from pathlib import Path
 
 import pytest
-from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.models import User
 
 from agencies.models import Agency, AgencyRole
@@ -24,7 +24,14 @@ from exchange.models import Delivery
 from exchange.services.secret_letters import secret_letter_open
 from exchange.services.sending import letter_send
 from letters.errors import SecretContentRefused, SecretContentUnreadable, SecretHoldingUnavailable
-from letters.models import Attachment, Letter, LetterStatus, SealedContent, Secrecy
+from letters.models import (
+    Attachment,
+    Letter,
+    LetterReference,
+    LetterStatus,
+    SealedContent,
+    Secrecy,
+)
 from letters.models.sealed import SECRET_PLACEHOLDER_SUBJECT
 from letters.sealing import FileSealer, file_associated_data, file_open
 from letters.services.letters import (
@@ -38,6 +45,7 @@ from letters.services.letters import (
 from letters.services.sealed import sealed_read
 from tests.api.conftest import api_key_for, client_with
 from tests.conftest import make_user
+from tests.security.secret_support import Stored, stored_everywhere, stored_rows
 from tests.security.test_secret_letters import (
     BODY,
     ENCLOSURE,
@@ -46,6 +54,7 @@ from tests.security.test_secret_letters import (
     MAIN_PDF,
     REFERENCE_SUBJECT,
     SECRET_BYTES,
+    SECRETS,
     SIGNER,
     SUBJECT,
     draft_secret,
@@ -59,33 +68,12 @@ def etda_officer(etda: Agency) -> User:
     return make_user("pranee", (etda, AgencyRole.CLERK), (etda, AgencyRole.SECRET_OFFICER))
 
 
-@pytest.fixture
-def somsri(soc: Agency) -> User:
-    return make_user("somsri", (soc, AgencyRole.CLERK), (soc, AgencyRole.SECRET_OFFICER))
+def _files_in_storage() -> list[Path]:
+    return [path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file()]
 
 
-def _everything_in_the_database(exclude: frozenset[type] | set[type] = frozenset()) -> bytes:
-    """Every value of every row of every table the project and Django keep, as bytes."""
-    parts: list[bytes] = []
-    for model in apps.get_models():
-        if model in exclude:
-            continue
-        for row in model._default_manager.values_list():
-            for value in row:
-                if isinstance(value, bytes | memoryview):
-                    parts.append(bytes(value))
-                else:
-                    parts.append(str(value).encode())
-    return b"\x00".join(parts)
-
-
-def _everything_in_the_storage(root: Path) -> list[tuple[Path, bytes]]:
-    return [(path, path.read_bytes()) for path in root.rglob("*") if path.is_file()]
-
-
-def _assert_unreadable(blob: bytes, where: str) -> None:
-    for secret_bytes in SECRET_BYTES:
-        assert secret_bytes not in blob, f"{secret_bytes[:40]!r} readable in {where}"
+def _assert_unreadable(stored: Stored) -> None:
+    assert stored.found([*SECRETS, *SECRET_BYTES]) == []
 
 
 # --- nothing readable, anywhere ------------------------------------------------------------------
@@ -98,12 +86,9 @@ def test_nothing_of_a_sent_secret_letter_is_readable_in_the_whole_database_or_st
     letter_register_incoming(letter=copy, actor=somsri)
     sent = Letter.objects.get(pk=delivery.letter_id)
 
-    _assert_unreadable(_everything_in_the_database(), "the database")
-    files = _everything_in_the_storage(Path(settings.MEDIA_ROOT))
+    _assert_unreadable(stored_everywhere())
     # ETDA's two sealed files, the ciphertext travelling to SOC, and SOC's two copies.
-    assert len(files) == 6
-    for path, data in files:
-        _assert_unreadable(data, str(path))
+    assert len(_files_in_storage()) == 6
 
     assert sent.subject == SECRET_PLACEHOLDER_SUBJECT
     assert (sent.body, sent.signer_name, sent.addressee, sent.owning_unit) == ("", "", "", "")
@@ -147,9 +132,7 @@ def test_a_secret_draft_with_files_given_at_compose_is_sealed_before_its_first_w
         ],
     )
 
-    _assert_unreadable(_everything_in_the_database(), "the database")
-    for path, data in _everything_in_the_storage(Path(settings.MEDIA_ROOT)):
-        _assert_unreadable(data, str(path))
+    _assert_unreadable(stored_everywhere())
     payload = sealed_read(draft)
     assert (payload.fields["subject"], payload.fields["body"]) == (SUBJECT, BODY)
     [(storage_name, facts)] = payload.files.items()
@@ -235,7 +218,7 @@ def test_a_secret_draft_made_ordinary_comes_back_in_the_clear_and_secret_again_i
     ]
     assert [Path(a.file.path).read_bytes() for a in files] == [MAIN_PDF, ENCLOSURE]
     # The ciphertext files went when the change committed: only the clear ones are left.
-    assert len(_everything_in_the_storage(Path(settings.MEDIA_ROOT))) == 2
+    assert len(_files_in_storage()) == 2
 
     with django_capture_on_commit_callbacks(execute=True):
         letter_update_draft(
@@ -248,11 +231,17 @@ def test_a_secret_draft_made_ordinary_comes_back_in_the_clear_and_secret_again_i
     assert sealed_read(draft).reference_subjects == (REFERENCE_SUBJECT,)
     # The letter's rows are sealed again. (The audit rows written while it was ordinary keep
     # what they said then: the trail is append-only; docs/security.md says so.)
-    _assert_unreadable(_everything_in_the_database(exclude={AuditEvent}), "the database")
-    stored = _everything_in_the_storage(Path(settings.MEDIA_ROOT))
-    assert len(stored) == 2
-    for path, data in stored:
-        _assert_unreadable(data, str(path))
+    _assert_unreadable(
+        stored_rows(
+            Letter.objects.all(),
+            LetterReference.objects.all(),
+            Attachment.objects.all(),
+            SealedContent.objects.all(),
+        )
+    )
+    assert len(_files_in_storage()) == 2
+    for path in _files_in_storage():
+        _assert_unreadable(Stored(text="", data=path.read_bytes()))
 
 
 # --- refusals and damage -------------------------------------------------------------------------
