@@ -76,3 +76,11 @@ class BreakGlassReasonRequired(InvalidInput):
         "Give the reason for opening this secret letter (at least 20 characters): the agency "
         "will see it."
     )
+
+
+class SweepGraceTooShort(InvalidInput):
+    code = "storage.sweep_grace_too_short"
+    default_message = _(
+        "Stored files younger than an hour are never swept: an upload or a transaction that "
+        "has not committed yet may still need them."
+    )

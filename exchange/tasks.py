@@ -6,6 +6,7 @@ from celery import shared_task
 
 from exchange.services.operations import heartbeat_record
 from exchange.services.outbox import deliveries_sweep, delivery_attempt
+from exchange.services.storage_sweep import orphan_files_sweep
 from exchange.webhooks.services import webhook_delivery_attempt, webhooks_sweep
 
 
@@ -27,3 +28,11 @@ def sweep() -> str:
 def webhook_deliver(delivery_id: int) -> str:
     """POST one webhook event now; a duplicate or late kick finds nothing due and does nothing."""
     return webhook_delivery_attempt(delivery_id=delivery_id)
+
+
+@shared_task(name="exchange.storage_sweep", acks_late=True, ignore_result=True)
+def storage_sweep() -> str:
+    """Delete stored files no row names, past the default grace period (beat, daily); a
+    repeated run finds nothing more to delete."""
+    result = orphan_files_sweep()
+    return f"deleted {len(result.deleted)} orphan files ({result.deleted_bytes} bytes)"

@@ -325,6 +325,8 @@ def celery_settings(broker_url: str, var_dir: Path) -> dict[str, Any]:
                 "schedule": float(env_int("HUB_AUDIT_CHECKPOINT_SECONDS", 300)),
             },
             "api-idempotency-purge": {"task": "agencies.idempotency_purge", "schedule": 3600.0},
+            # Files no row names (a crash mid-upload, a rolled-back send), past a day's grace.
+            "storage-sweep": {"task": "exchange.storage_sweep", "schedule": 86400.0},
         },
     }
     if broker_url.startswith("filesystem://"):

@@ -275,6 +275,23 @@ def _certificate_registered(world: World) -> Any:
     )
 
 
+def _orphans_swept(world: World) -> Any:
+    import datetime
+    import os
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from exchange.services.storage_sweep import orphan_files_sweep
+
+    name = default_storage.save("sealed/2026/01/สำเนาที่ค้างอยู่.bin", ContentFile(b"\x00" * 32))
+    then = (timezone.now() - datetime.timedelta(days=2)).timestamp()
+    os.utime(default_storage.path(name), (then, then))
+    orphan_files_sweep(older_than=datetime.timedelta(days=1), dry_run=False, limit=10)
+    return None
+
+
 CASES = {
     "letter_update_draft": Case("letters.letter.updated", _updated, "etda"),
     "attachment_add": Case("letters.attachment.added", _attachment, "etda"),
@@ -313,6 +330,7 @@ CASES = {
     "agency_certificate_register": Case(
         "pki.certificate.registered", _certificate_registered, "dga"
     ),
+    "orphan_files_sweep": Case("storage.orphans_swept", _orphans_swept, ""),
 }
 
 
