@@ -44,7 +44,6 @@ from exchange.envelope import (
     letter_decrypt,
 )
 from exchange.envelope.encryption import CIPHERTEXT_MEDIA_TYPE
-from exchange.mapping import SECRET_PLACEHOLDER_SUBJECT
 from exchange.models import Delivery, DeliveryStatus, InboundEnvelope, SealedDeliveryFile
 from exchange.services.acknowledgements import incoming_letter_register
 from exchange.services.outbox import delivery_attempt
@@ -52,6 +51,7 @@ from exchange.services.secret_letters import secret_letter_open
 from exchange.services.sending import letter_send
 from letters.errors import SecretContentRefused
 from letters.models import Direction, Letter, RegisterEntry, Secrecy
+from letters.models.sealed import SECRET_PLACEHOLDER_SUBJECT
 from tests.exchange.conftest import ETDA, SOC, letter_envelope, now
 from tests.exchange.test_delivery_flow import _receipt_from_socs_own_system
 from tests.exchange.test_submission import _acknowledgement

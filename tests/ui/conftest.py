@@ -16,7 +16,8 @@ import datetime
 import io
 import os
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ from letters.services.letters import (
 )
 
 # The envelope fixtures (demo CA, agencies' signing keys) live with the exchange tests.
+from tests.conftest import celery_worker, database_url_for_subprocesses
 from tests.exchange.conftest import hosted, hosted_committed, pki  # noqa: F401
 
 # Playwright's sync API runs an event loop in this thread; Django then refuses ORM calls made
@@ -216,3 +218,60 @@ def screenshot(page: Any, name: str) -> Path:
     path = screenshot_dir() / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def wait_for(condition: Callable[[], bool], *, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.3)
+    raise AssertionError("the worker did not get there in time")
+
+
+@pytest.fixture
+def worker(request):
+    """A real Celery worker process, on the committed hosted agencies (ETDA's and SOC's keys)."""
+    request.getfixturevalue("hosted_committed")
+    with celery_worker(DATABASE_URL=database_url_for_subprocesses()) as process:
+        yield process
+    # The worker must have lived through the whole test (no crash hidden by a pass).
+
+
+@pytest.fixture
+def second_page(browser, live_server):
+    """Another clerk's browser (own cookies), beside ``page``."""
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale="th-TH",
+        timezone_id="Asia/Bangkok",
+        viewport={"width": 1280, "height": 900},
+    )
+    context.set_default_timeout(15_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def compose_sample(page, *, recipients_query: str, keys: list[str], subject: str) -> None:
+    page.get_by_role("navigation", name="เมนูหลัก").get_by_role("link", name="หนังสือใหม่").click()
+    page.locator("#id_urgency").select_option("004")
+    page.locator("#id_subject").fill(subject)
+    page.locator("#id_addressee").fill("เลขาธิการคณะรัฐมนตรี")
+    page.locator("#id_body").fill(
+        "ด้วยสำนักงานพัฒนาธุรกรรมทางอิเล็กทรอนิกส์ขอเสนอแนวทางการปรับปรุง\nจึงเรียนมาเพื่อโปรดพิจารณา"
+    )
+    page.locator("#id_signer_name").fill("นายทดสอบ ระบบดี")
+    page.locator("#id_signer_position").fill("ผู้อำนวยการ ปฏิบัติหน้าที่แทน")
+    page.locator("#id_owning_unit").fill("สำนักกฎหมาย")
+    page.locator("#id_phone").fill("0 2123 1234")
+    page.locator("#id_email").fill("saraban@etda.or.th")
+    page.locator("#id_reference_number_0").fill("นร 0506/ว(ล) 11561")
+    page.locator("#id_reference_date_0").fill("22/04/2569")
+    page.locator("#recipient-query").fill(recipients_query)
+    for key in keys:
+        page.locator(f"#to-{key}").check()
+    page.locator("#id_main_pdf").set_input_files(
+        files=[{"name": "หนังสือ.pdf", "mimeType": "application/pdf", "buffer": letter_pdf()}]
+    )

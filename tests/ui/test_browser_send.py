@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 import zipfile
-from collections.abc import Callable
 
 import pytest
 from defusedxml import ElementTree
@@ -23,69 +21,14 @@ from agencies.pki.issuing import issue_certificate
 from agencies.pki.services import agency_signing_key_import
 from exchange.models import Delivery, DeliveryStatus
 from letters.models import Direction, Letter, LetterStatus, RegisterEntry, RegisterKind
-from tests.conftest import celery_worker, database_url_for_subprocesses, make_agency
+from tests.conftest import make_agency
 
-from .conftest import SAMPLE_SUBJECT, letter_pdf, screenshot, sign_in
+from .conftest import SAMPLE_SUBJECT, compose_sample, screenshot, sign_in, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 XLSX = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 CIRCULAR_SUBJECT = "ขอเชิญประชุมหารือแนวทางการแลกเปลี่ยนหนังสือราชการทางอิเล็กทรอนิกส์"
-
-
-def wait_for(condition: Callable[[], bool], *, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.3)
-    raise AssertionError("the worker did not get there in time")
-
-
-@pytest.fixture
-def worker(hosted_committed):
-    with celery_worker(DATABASE_URL=database_url_for_subprocesses()) as process:
-        yield process
-    # The worker must have lived through the whole test (no crash hidden by a pass).
-
-
-@pytest.fixture
-def second_page(browser, live_server):
-    """Another clerk's browser (own cookies), beside ``page``."""
-    context = browser.new_context(
-        base_url=live_server.url,
-        locale="th-TH",
-        timezone_id="Asia/Bangkok",
-        viewport={"width": 1280, "height": 900},
-    )
-    context.set_default_timeout(15_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-def compose_sample(page, *, recipients_query: str, keys: list[str], subject: str) -> None:
-    page.get_by_role("navigation", name="เมนูหลัก").get_by_role("link", name="หนังสือใหม่").click()
-    page.locator("#id_urgency").select_option("004")
-    page.locator("#id_subject").fill(subject)
-    page.locator("#id_addressee").fill("เลขาธิการคณะรัฐมนตรี")
-    page.locator("#id_body").fill(
-        "ด้วยสำนักงานพัฒนาธุรกรรมทางอิเล็กทรอนิกส์ขอเสนอแนวทางการปรับปรุง\nจึงเรียนมาเพื่อโปรดพิจารณา"
-    )
-    page.locator("#id_signer_name").fill("นายทดสอบ ระบบดี")
-    page.locator("#id_signer_position").fill("ผู้อำนวยการ ปฏิบัติหน้าที่แทน")
-    page.locator("#id_owning_unit").fill("สำนักกฎหมาย")
-    page.locator("#id_phone").fill("0 2123 1234")
-    page.locator("#id_email").fill("saraban@etda.or.th")
-    page.locator("#id_reference_number_0").fill("นร 0506/ว(ล) 11561")
-    page.locator("#id_reference_date_0").fill("22/04/2569")
-    page.locator("#recipient-query").fill(recipients_query)
-    for key in keys:
-        page.locator(f"#to-{key}").check()
-    page.locator("#id_main_pdf").set_input_files(
-        files=[{"name": "หนังสือ.pdf", "mimeType": "application/pdf", "buffer": letter_pdf()}]
-    )
 
 
 def test_alice_sends_the_sample_letter_and_sees_bob_s_receive_number(
