@@ -23,6 +23,7 @@ import hashlib
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -327,6 +328,23 @@ def acknowledge(soc_system: APIClient, pki, delivery: Delivery) -> bytes:
     return receipt
 
 
+def register(soc_system: APIClient, pki, of: Any, *, receive_number: str) -> dict[str, Any]:
+    """SOC's system signs the registration (ลงรับ) of the item and submits it; the hub's answer."""
+    registration = _acknowledgement(
+        MessageType.REGISTRATION,
+        sender=SOC,
+        recipient=ETDA,
+        of=of,
+        receive_number=receive_number,
+        receive_year=2569,
+    )
+    signed = envelope_sign(registration, key=pki.soc.private_key, certificate=pki.soc.certificate)
+    queued = soc_system.post(ENVELOPES, signed, content_type="application/xml")
+    assert queued.status_code == 202, queued.json()
+    answer: dict[str, Any] = queued.json()
+    return answer
+
+
 def assert_read_with_socs_key(pulled: Pulled) -> None:
     assert (pulled.content.letter.subject, pulled.content.letter.body) == (SUBJECT, BODY)
     assert pulled.content.letter.signer_name == SIGNER
@@ -373,21 +391,8 @@ def test_a_relayed_secret_letter_is_pulled_as_ciphertext_and_read_with_socs_own_
         receipt,
     )
     # ... and registers it: SOC's system signs the registration, the hub queues it to ETDA.
-    registration = _acknowledgement(
-        MessageType.REGISTRATION,
-        sender=SOC,
-        recipient=ETDA,
-        of=item,
-        receive_number="ล ๔๕",
-        receive_year=2569,
-    )
-    signed = envelope_sign(registration, key=pki.soc.private_key, certificate=pki.soc.certificate)
-    queued = soc_system.post(ENVELOPES, signed, content_type="application/xml")
-    assert queued.status_code == 202, queued.json()
-    assert (queued.json()["message_type"], queued.json()["recipient"]["key"]) == (
-        "registration",
-        "etda",
-    )
+    queued = register(soc_system, pki, item, receive_number="ล ๔๕")
+    assert (queued["message_type"], queued["recipient"]["key"]) == ("registration", "etda")
 
     # SOC's copy here is stored like any encrypted arrival: clear facts, ciphertext files.
     copy = Letter.objects.get(agency=soc_pulls, direction=Direction.INCOMING)
@@ -428,18 +433,8 @@ def test_a_secret_letter_from_etdas_clerk_is_parked_for_socs_system_as_ciphertex
     assert (delivery.status, bytes(delivery.receipt)) == (DeliveryStatus.DELIVERED, receipt)
     assert AuditEvent.objects.filter(action="exchange.delivery.delivered").count() == 1
     # ... and registers it: the registration SOC's system signs reaches Alice's delivery.
-    registration = _acknowledgement(
-        MessageType.REGISTRATION,
-        sender=SOC,
-        recipient=ETDA,
-        of=delivery,
-        receive_number="ล ๔๖",
-        receive_year=2569,
-    )
-    signed = envelope_sign(registration, key=pki.soc.private_key, certificate=pki.soc.certificate)
-    queued = soc_system.post(ENVELOPES, signed, content_type="application/xml")
-    assert queued.status_code == 202, queued.json()
-    assert delivery_attempt(delivery_id=queued.json()["id"]) == "delivered"
+    queued = register(soc_system, pki, delivery, receive_number="ล ๔๖")
+    assert delivery_attempt(delivery_id=queued["id"]) == "delivered"
     delivery.refresh_from_db()
     assert (delivery.status, delivery.receive_number) == (DeliveryStatus.REGISTERED, "ล ๔๖")
 
