@@ -8,7 +8,7 @@ Files are streamed from storage, never read into memory.
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import Any, Protocol
 
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, HttpResponse
@@ -31,15 +31,26 @@ def repr_digest(sha256_hex: str) -> str:
     return f"sha-256=:{base64.b64encode(bytes.fromhex(sha256_hex)).decode('ascii')}:"
 
 
-def file_response(
-    *, file: FieldFile, name: str, media_type: str, sha256_hex: str, size: int
-) -> FileResponse:
-    """Stream a stored file as a download under its own (Thai) name."""
+class StoredFile(Protocol):
+    """A row naming a stored file with its facts: an attachment, a sealed delivery file."""
+
+    file: FieldFile
+    name: str
+    media_type: str
+    sha256: str
+    size: int
+
+
+def file_response(stored: StoredFile) -> FileResponse:
+    """Stream a stored file as a download under its own (Thai) name, with its digest."""
     response = FileResponse(
-        file.open("rb"), as_attachment=True, filename=name, content_type=media_type
+        stored.file.open("rb"),
+        as_attachment=True,
+        filename=stored.name,
+        content_type=stored.media_type,
     )
-    response["Content-Length"] = str(size)
-    response["Repr-Digest"] = repr_digest(sha256_hex)
+    response["Content-Length"] = str(stored.size)
+    response["Repr-Digest"] = repr_digest(stored.sha256)
     return response
 
 

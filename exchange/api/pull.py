@@ -236,13 +236,7 @@ class PullAttachmentView(FileDownloadMixin, HubAPIView):
         attachment = files.get(manifest_id)
         if attachment is None:
             raise ApiNotFound(details={"message_id": str(message_id), "manifest_id": manifest_id})
-        return file_response(
-            file=attachment.file,
-            name=attachment.name,
-            media_type=attachment.media_type,
-            sha256_hex=attachment.sha256,
-            size=attachment.size,
-        )
+        return file_response(attachment)
 
 
 @extend_schema(

@@ -213,13 +213,7 @@ class InboxAttachmentView(FileDownloadMixin, HubAPIView):
         secret_letter_read_record(
             letter=attachment.letter, actor=self.caller.actor, part=f"attachment:{attachment.pk}"
         )
-        return file_response(
-            file=attachment.file,
-            name=attachment.name,
-            media_type=attachment.media_type,
-            sha256_hex=attachment.sha256,
-            size=attachment.size,
-        )
+        return file_response(attachment)
 
 
 @extend_schema(

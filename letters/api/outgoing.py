@@ -8,7 +8,6 @@ services, which own their transactions and audit rows.
 
 from __future__ import annotations
 
-import base64
 import json
 import mimetypes
 from collections.abc import Iterable
@@ -30,6 +29,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from agencies.models import Agency
+from config.api.downloads import file_response
 from config.api.limits import CappedJSONParser, CappedMultiPartParser
 from config.api.permissions import ActsForAgency
 from config.api.views import HubAPIView, HubListAPIView
@@ -342,19 +342,9 @@ class LetterAttachmentDownloadView(HubAPIView):
             # the hub, so its ciphertext would be of no use to a system; the officers open it
             # in the hub, audited.
             raise SecretContentSealed(details={"attachment": attachment_id})
-        response = FileResponse(
-            attachment.file.open("rb"),
-            as_attachment=True,
-            filename=attachment.name,
-            content_type=attachment.media_type,
-        )
-        response["Repr-Digest"] = f"sha-256=:{_base64(attachment.sha256)}:"
+        response = file_response(attachment)
         response["X-Content-Type-Options"] = "nosniff"
         return response
-
-
-def _base64(hex_digest: str) -> str:
-    return base64.b64encode(bytes.fromhex(hex_digest)).decode("ascii")
 
 
 @extend_schema(tags=TAGS)
