@@ -13,6 +13,7 @@ import copy
 import datetime
 import json
 import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -690,7 +691,15 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    # The nodes run in sessions of their own: a bench stopped from outside (a timeout, CI) must
+    # unwind its `with two_nodes(...)` and stop them, or their workers outlive it and take
+    # tasks from the next run's brokers.
+    raise SystemExit(128 + signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     parser = argparse.ArgumentParser(prog="python -m bench.exchange", description=__doc__)
     parser.add_argument("--letters", type=int, default=100, help="4 KB letters per run")
     parser.add_argument(
