@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from config.security.headers import framable_by_our_pages
-from exchange.envelope import MessageType
+from exchange.envelope import MessageType, ReferenceData
 from exchange.models import Delivery, DeliveryStatus
 from exchange.selectors import (
     AcknowledgementRecord,
@@ -42,6 +43,7 @@ from letters.models import (
     AttachmentRole,
     Direction,
     Letter,
+    LetterReference,
     LetterStatus,
     RecipientRole,
 )
@@ -91,6 +93,18 @@ def shown_letter(
             file.size, file.description = len(item.data), item.description
         files.append(file)
     return shown, files
+
+
+def shown_references(
+    letter: Letter, opened: OpenedSecretLetter | None, *, may_open: bool
+) -> Sequence[LetterReference | ReferenceData]:
+    """What the letter cites (อ้างถึง) as a page shows it: part of a secret letter's content,
+    so shown only to those who may open it."""
+    if opened is not None:
+        return opened.references
+    if letter_is_secret(letter) and not may_open:
+        return []
+    return list(letter.references.all())
 
 
 @dataclass(frozen=True)
@@ -171,7 +185,7 @@ def letter_page_context(
     may_open = secret_content_allowed(letter=letter, user=user)
     incoming = letter.direction == Direction.INCOMING
     shown, attachments = shown_letter(letter, opened)
-    references = opened.references if opened is not None else list(letter.references.all())
+    references = shown_references(letter, opened, may_open=may_open)
     letter, recipients = shown, list(letter.recipients.all())
     copies = list(letter_deliveries_with_attempts(letter=letter)) if not incoming else []
     acknowledgements = delivery_acknowledgements(deliveries=copies)

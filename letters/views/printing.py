@@ -7,22 +7,19 @@ for A4. A secret letter's body shows only to those who may open it, as on the le
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from exchange.envelope import ReferenceData
 from exchange.services.secret_letters import letter_held_encrypted, secret_letter_open
 from letters.errors import SecretContentRefused
-from letters.models import AttachmentRole, LetterKind, LetterReference, RecipientRole
+from letters.models import AttachmentRole, LetterKind, RecipientRole
 from letters.selectors import letter_is_secret
 from letters.services.secrecy import secret_content_allowed, secret_content_open
 
 from .common import clerk_page, letter_or_404, signed_in_user
-from .letter import shown_letter
+from .letter import shown_letter, shown_references
 
 
 @clerk_page
@@ -31,19 +28,19 @@ def letter_print(request: HttpRequest, letter_id: int) -> HttpResponse:
     letter = letter_or_404(request, letter_id)
     user = signed_in_user(request)
     attachments = list(letter.attachments.all())
-    references: Sequence[LetterReference | ReferenceData] = list(letter.references.all())
+    opened = None
     if letter_is_secret(letter):
         try:
             if letter_held_encrypted(letter=letter):
                 # The copy holds only the clear facts: decrypt for this answer (audited).
                 opened = secret_letter_open(letter=letter, user=user)
                 letter, attachments = shown_letter(letter, opened)
-                references = opened.references
             else:
                 secret_content_open(letter=letter, actor=user)
         except SecretContentRefused as error:
             messages.warning(request, str(error.message))
     recipients = list(letter.recipients.select_related("agency"))
+    may_open = secret_content_allowed(letter=letter, user=user)
     return render(
         request,
         "letters/print.html",
@@ -51,8 +48,8 @@ def letter_print(request: HttpRequest, letter_id: int) -> HttpResponse:
             "letter": letter,
             "sender": letter.sender_agency,
             "is_memo": letter.kind == LetterKind.INTERNAL,
-            "may_open": secret_content_allowed(letter=letter, user=user),
-            "references": references,
+            "may_open": may_open,
+            "references": shown_references(letter, opened, may_open=may_open),
             "enclosures": [a for a in attachments if a.role == AttachmentRole.ENCLOSURE],
             "copies_to": [r for r in recipients if r.role == RecipientRole.CC],
         },

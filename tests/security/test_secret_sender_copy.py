@@ -375,6 +375,7 @@ def test_etdas_officer_edits_the_secret_draft_in_the_form_and_a_clerk_is_turned_
 
     client.force_login(alice)
     turned_away = client.get(f"/letters/{draft.pk}/edit/")
+    clerks_pages = [client.get(f"/letters/{draft.pk}/"), client.get(f"/letters/{draft.pk}/print/")]
     client.force_login(etda_officer)
     form = client.get(f"/letters/{draft.pk}/edit/")
     page = client.get(f"/letters/{draft.pk}/")
@@ -385,6 +386,12 @@ def test_etdas_officer_edits_the_secret_draft_in_the_form_and_a_clerk_is_turned_
     text = form.content.decode()
     assert SUBJECT in text and BODY in text and REFERENCE_SUBJECT in text and MAIN_NAME in text
     assert SUBJECT in page.content.decode() and REFERENCE_SUBJECT in page.content.decode()
+    assert "นร ๐๕๐๖/ล ๑๒" in page.content.decode()
+    # Alice sees that there is a secret letter, not what it says or what it cites.
+    for clerks_page in clerks_pages:
+        assert clerks_page.status_code == 200
+        text = clerks_page.content.decode()
+        assert SUBJECT not in text and BODY not in text and "นร ๐๕๐๖/ล ๑๒" not in text
     assert (
         AuditEvent.objects.filter(
             action="letters.letter.secret_opened", actor_user=etda_officer
