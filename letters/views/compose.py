@@ -59,7 +59,7 @@ from letters.services.secrecy import secret_content_allowed
 from letters.thai import render_digits
 
 from .common import agency_of, clerk_page, letter_or_404, signed_in_user, tell_error
-from .letter import shown_letter
+from .letter import shown_letter, shown_references
 
 FILE_ERRORS = (
     AttachmentContentMismatch,
@@ -281,7 +281,7 @@ def letter_edit(request: HttpRequest, letter_id: int) -> HttpResponse:
                 tell_error(request, error)
                 return redirect("letter-detail", letter_id=letter.pk)
         shown, attachments = shown_letter(letter, opened)
-        references = opened.references if opened else list(letter.references.all())
+        references = shown_references(letter, opened, may_open=True)
         return _render(
             request,
             ComposeForm(initial=_initial_of(shown, references), own_agency=agency),
