@@ -144,6 +144,22 @@ def _signed_copy(
     return signed, encrypted.files
 
 
+def _enqueue_copy(
+    letter: Letter, recipient: Agency, *, envelope: bytes, message_id: str, actor: Actor
+) -> Delivery:
+    """Queue one recipient's signed copy, its time to live following the letter's urgency."""
+    return delivery_enqueue(
+        message_type="letter",
+        sender=letter.agency,
+        recipient=recipient,
+        letter_id=letter.pk,
+        envelope=envelope,
+        message_id=message_id,
+        time_to_live=TIME_TO_LIVE[letter.urgency],
+        actor=actor,
+    )
+
+
 def _store_sealed_files(delivery: Delivery, files: dict[str, bytes]) -> None:
     for attachment_id, data in files.items():
         SealedDeliveryFile.objects.create(
@@ -178,16 +194,7 @@ def _send_plain(
         certificate=material.certificate,
     )
     return [
-        delivery_enqueue(
-            message_type="letter",
-            sender=letter.agency,
-            recipient=recipient,
-            letter_id=letter.pk,
-            envelope=envelope,
-            message_id=message_id,
-            time_to_live=TIME_TO_LIVE[letter.urgency],
-            actor=actor,
-        )
+        _enqueue_copy(letter, recipient, envelope=envelope, message_id=message_id, actor=actor)
         for recipient, (message_id, _envelope), envelope in zip(
             recipients, envelopes, signed, strict=True
         )
@@ -216,15 +223,8 @@ def _send_secret(
             material=material,
             secret=secret,
         )
-        delivery = delivery_enqueue(
-            message_type="letter",
-            sender=letter.agency,
-            recipient=recipient,
-            letter_id=letter.pk,
-            envelope=signed,
-            message_id=message_id,
-            time_to_live=TIME_TO_LIVE[letter.urgency],
-            actor=actor,
+        delivery = _enqueue_copy(
+            letter, recipient, envelope=signed, message_id=message_id, actor=actor
         )
         _store_sealed_files(delivery, sealed)
         deliveries.append(delivery)
@@ -307,15 +307,8 @@ def letter_resend(*, delivery: Delivery, actor: Actor) -> Delivery:
             material=material,
             secret=_secret_content(letter) if letter_is_secret(letter) else None,
         )
-        resent = delivery_enqueue(
-            message_type="letter",
-            sender=letter.agency,
-            recipient=locked.recipient,
-            letter_id=letter.pk,
-            envelope=signed,
-            message_id=message_id,
-            time_to_live=TIME_TO_LIVE[letter.urgency],
-            actor=actor,
+        resent = _enqueue_copy(
+            letter, locked.recipient, envelope=signed, message_id=message_id, actor=actor
         )
         _store_sealed_files(resent, sealed)
         audit_record(

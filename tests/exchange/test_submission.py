@@ -173,6 +173,19 @@ def soc_pulls(hosted, soc):
     return soc
 
 
+def _register_as_soc(soc_pulls, pki, item, *, receive_number: str):
+    """SOC's system signs the registration (ลงรับ) of a pulled item and submits it here."""
+    registration = _acknowledgement(
+        MessageType.REGISTRATION,
+        sender=SOC,
+        recipient=ETDA,
+        of=item,
+        receive_number=receive_number,
+        receive_year=2569,
+    )
+    return envelope_submit(agency=soc_pulls, data=_signed(registration, pki.soc), actor=SYSTEM)
+
+
 def test_a_pull_agencys_system_registers_a_relayed_letter_through_the_hub(
     soc_pulls, etda, pki, client
 ):
@@ -181,15 +194,7 @@ def test_a_pull_agencys_system_registers_a_relayed_letter_through_the_hub(
     assert answer.status_code == 202
     [item] = pull_fetch(agency=soc_pulls, actor=SYSTEM)
 
-    registration = _acknowledgement(
-        MessageType.REGISTRATION,
-        sender=SOC,
-        recipient=ETDA,
-        of=item,
-        receive_number="๔๕๖",
-        receive_year=2569,
-    )
-    queued = envelope_submit(agency=soc_pulls, data=_signed(registration, pki.soc), actor=SYSTEM)
+    queued = _register_as_soc(soc_pulls, pki, item, receive_number="๔๕๖")
 
     assert (queued.message_type, queued.sender, queued.recipient) == (
         "registration",
@@ -206,16 +211,8 @@ def test_a_pull_agencys_system_registers_a_letter_parked_from_a_hosted_agency(so
     [sent] = letter_send(letter=draft_to(etda, soc_pulls, alice), actor=alice)
     assert delivery_attempt(delivery_id=sent.pk) == "awaiting-pull"
     [item] = pull_fetch(agency=soc_pulls, actor=SYSTEM)
-    registration = _acknowledgement(
-        MessageType.REGISTRATION,
-        sender=SOC,
-        recipient=ETDA,
-        of=item,
-        receive_number="๔๕๗",
-        receive_year=2569,
-    )
 
-    queued = envelope_submit(agency=soc_pulls, data=_signed(registration, pki.soc), actor=SYSTEM)
+    queued = _register_as_soc(soc_pulls, pki, item, receive_number="๔๕๗")
 
     assert (queued.message_type, queued.sender, queued.recipient, queued.letter) == (
         "registration",
