@@ -171,9 +171,13 @@ def database_url_for_subprocesses() -> str:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under pytest-xdist (CI runs ``-n 2 --dist loadgroup``), every test that starts a
-    Celery worker, a pair of nodes or a browser runs in one group, one after another: they
-    share the broker's queue (and the nodes' Redis databases), so two at once could take each
-    other's messages."""
+    Celery worker, a pair of nodes or a browser is marked for one group, to run one after
+    another.
+
+    Not to be relied on: pytest-xdist 3.8 groups by renaming ``item._nodeid``, which pytest 9
+    no longer reads, so these tests do run at once on both processes. Isolation is by
+    resources instead: each process has its own database, broker (config/settings/test.py)
+    and pair of e2e node databases (tests/e2e/harness.py)."""
     for item in items:
         if any(item.get_closest_marker(name) for name in ("worker", "e2e", "browser")):
             item.add_marker(pytest.mark.xdist_group("broker"))

@@ -239,16 +239,22 @@ def two_nodes(
 ) -> Iterator[dict[str, Node]]:
     """Start node A and node B, configured as a federation; stop and clean up afterwards.
 
-    With CELERY_BROKER_URL=redis://…/N set, node A's broker is Redis database N - 2 and node B's
-    N - 3 (13 and 12 when the URL names none or N is too small): below the test run's own
-    databases (N, and N - 1 for a second pytest-xdist process), which they must never empty.
-    Each is emptied first.
+    With the run's broker at redis://…/N (HUB_TEST_BROKER_BASE; 15 when the URL names none or N
+    is too small), the pair of the k-th pytest-xdist process (gw<k>) uses Redis databases
+    N - 2 - 2k (node A) and N - 3 - 2k (node B): below the test processes' own databases (N,
+    N - 1) and apart from the other process's pair. Each is emptied first.
+
+    Apart, not only one after the other: pytest-xdist 3.8's ``loadgroup`` does not take effect
+    with pytest 9 (it renames ``item._nodeid``, which pytest 9 no longer reads), so two pairs
+    of nodes can run at once; sharing a database, one pair's workers took the other's kicks.
     """
     pki = base / "pki"
     write_pki(pki)
     run_id = uuid.uuid4().hex[:8]
     database_url = os.environ.get("DATABASE_URL", "")
-    broker_url = os.environ.get("CELERY_BROKER_URL", "")
+    # The run's URL (the test process's own CELERY_BROKER_URL is already shifted per process).
+    broker_url = os.environ.get("HUB_TEST_BROKER_BASE") or os.environ.get("CELERY_BROKER_URL", "")
+    pair = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
     nodes: dict[str, Node] = {}
     created_databases: list[str] = []
     try:
@@ -269,9 +275,9 @@ def two_nodes(
                 env["DATABASE_URL"] = f"sqlite:///{var_dir / 'db.sqlite3'}"
             if broker_url.startswith("redis://"):
                 server, _slash, number = broker_url.rstrip("/").rpartition("/")
-                if not number.isdigit() or server.endswith(":") or int(number) < 3:
+                if not number.isdigit() or server.endswith(":") or int(number) < 5:
                     server, number = broker_url.rstrip("/"), "15"
-                env["CELERY_BROKER_URL"] = f"{server}/{int(number) - 2 - index}"
+                env["CELERY_BROKER_URL"] = f"{server}/{int(number) - 2 - 2 * pair - index}"
                 env["CELERY_RESULT_BACKEND"] = env["CELERY_BROKER_URL"]
                 import redis
 
